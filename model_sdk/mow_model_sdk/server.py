@@ -1,0 +1,110 @@
+"""Build and run the model server: FoldService, ReportService, health, reflection."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import threading
+from collections.abc import Sequence
+from concurrent import futures
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from ._proto.mow.v1 import fold_service_pb2_grpc, report_service_pb2_grpc
+from .datasets import DatasetStore
+from .model import Model
+from .protocol import DEFAULT_MAX_MESSAGE_BYTES, FOLD_SERVICE, REPORT_SERVICE, grpc_options
+
+#: Default memory budget for held datasets, in bytes (8 GiB).
+DEFAULT_MAX_DATASET_BYTES = 8 * 1024**3
+
+
+class ModelLoadError(ValueError):
+    """A ``module:Class`` reference that does not name an importable Model subclass."""
+
+
+def load_model_class(reference: str) -> type[Model]:
+    """Import ``package.module:ClassName`` and check it subclasses :class:`Model`."""
+    module_name, sep, class_name = reference.partition(":")
+    if not sep or not module_name or not class_name:
+        raise ModelLoadError(f"model reference {reference!r} must look like 'module:ClassName'")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise ModelLoadError(
+            f"model module {module_name!r} does not import: {type(exc).__name__}: {exc}"
+        ) from exc
+    cls = getattr(module, class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Model)):
+        raise ModelLoadError(f"{reference!r}: {class_name!r} is not a subclass of mow_model_sdk.Model in {module_name!r}")
+    cls.spec()  # validates task and declared parameters
+    return cls
+
+
+@dataclass
+class RunningServer:
+    """A started server and the address clients should dial."""
+
+    server: grpc.Server
+    address: str
+    health: health.HealthServicer
+
+    def stop(self, grace_s: float = 2.0) -> None:
+        """Report NOT_SERVING, then stop; running calls get ``grace_s`` seconds."""
+        self.health.enter_graceful_shutdown()
+        self.server.stop(grace_s).wait()
+
+
+def start_server(
+    models: Sequence[type[Model]],
+    listen: str,
+    *,
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+    max_dataset_bytes: int = DEFAULT_MAX_DATASET_BYTES,
+    max_workers: int = 4,
+) -> RunningServer:
+    """Start serving ``models`` on ``listen`` (``unix:/path`` or ``host:port``; port 0 picks one)."""
+    names = [m.model_name() for m in models]
+    if not models or len(set(names)) != len(names):
+        raise ValueError(f"serve at least one model, each with a unique name; got {names}")
+    store = DatasetStore(max_dataset_bytes)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers), options=grpc_options(max_message_bytes))
+    fold_service_pb2_grpc.add_FoldServiceServicer_to_server(
+        _servicers().FoldServicer(models, store, max_message_bytes), server
+    )
+    report_service_pb2_grpc.add_ReportServiceServicer_to_server(_servicers().ReportServicer(models, store), server)
+    health_servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (FOLD_SERVICE, REPORT_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    port = server.add_insecure_port(listen)
+    if port == 0 and not listen.startswith("unix:"):
+        raise OSError(f"could not listen on {listen!r}")
+    server.start()
+    for service in ("", FOLD_SERVICE, REPORT_SERVICE):
+        health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
+    address = listen if listen.startswith("unix:") else f"{listen.rsplit(':', 1)[0]}:{port}"
+    return RunningServer(server, address, health_servicer)
+
+
+def _servicers():
+    from . import servicers  # imported late: keeps `import mow_model_sdk` light
+
+    return servicers
+
+
+def serve_forever(running: RunningServer, *, exit_with_parent: bool = False) -> None:
+    """Block until SIGINT/SIGTERM (or the parent process dies), then stop cleanly."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    parent = os.getppid()
+    while not stop.wait(0.5):
+        if exit_with_parent and os.getppid() != parent:
+            break
+    running.stop()

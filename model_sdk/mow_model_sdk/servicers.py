@@ -1,0 +1,207 @@
+"""gRPC servicers: convert protobuf to calls on the model and back; nothing more."""
+
+from __future__ import annotations
+
+import platform
+import threading
+import time
+import traceback
+from collections.abc import Iterator, Sequence
+
+import grpc
+import numpy as np
+
+from ._proto.mow.v1 import (
+    fold_service_pb2,
+    fold_service_pb2_grpc,
+    report_service_pb2,
+    report_service_pb2_grpc,
+    types_pb2,
+)
+from ._version import __version__
+from .arrow_io import predictions_to_ipc
+from .datasets import DatasetStore, DatasetTooLarge, HeldDataset, select_rows, take_table
+from .model import Model
+from .params import decode_value
+from .protocol import PROTOCOL_VERSION
+
+
+class FoldServicer(fold_service_pb2_grpc.FoldServiceServicer):
+    """Describe the served models and hold the uploaded datasets."""
+
+    def __init__(self, models: Sequence[type[Model]], store: DatasetStore, max_message_bytes: int) -> None:
+        self.models = models
+        self.store = store
+        self.max_message_bytes = max_message_bytes
+
+    def Describe(self, request, context):  # noqa: N802 (gRPC method names)
+        return fold_service_pb2.DescribeResponse(
+            sdk_language=f"python {platform.python_version()}",
+            sdk_version=__version__,
+            protocol_version=PROTOCOL_VERSION,
+            models=[m.spec() for m in self.models],
+            max_message_bytes=self.max_message_bytes,
+        )
+
+    def HasDataset(self, request, context):  # noqa: N802
+        held = self.store.get(request.fingerprint)
+        if held is None:
+            return fold_service_pb2.DatasetInfo(fingerprint=request.fingerprint, present=False)
+        return held.info()
+
+    def PutDataset(self, request_iterator, context):  # noqa: N802
+        first = next(request_iterator, None)
+        if first is None or not first.fingerprint:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first DatasetChunk must carry a fingerprint")
+        total = first.total_bytes
+        if total <= 0:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first DatasetChunk must give total_bytes > 0")
+        try:
+            self.store.check_room(total)
+        except DatasetTooLarge as exc:
+            context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+        buffer = bytearray(total)
+        view = memoryview(buffer)
+        received = 0
+        for chunk in _chain(first, request_iterator):
+            end = received + len(chunk.data)
+            if end > total:
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"upload is larger than total_bytes={total}")
+            view[received:end] = chunk.data
+            received = end
+        if received != total:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"upload ended after {received} of {total} bytes")
+        try:
+            held = self.store.put(first.fingerprint, buffer)
+        except Exception as exc:  # not an Arrow IPC stream
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"upload is not an Arrow IPC stream: {exc}")
+        return held.info()
+
+    def DropDataset(self, request, context):  # noqa: N802
+        held = self.store.drop(request.fingerprint)
+        if held is None:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"no dataset with fingerprint {request.fingerprint!r}")
+        return fold_service_pb2.DatasetInfo(fingerprint=request.fingerprint, present=False)
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+class ReportServicer(report_service_pb2_grpc.ReportServiceServicer):
+    """Run trials window by window and stream a report for each."""
+
+    def __init__(self, models: Sequence[type[Model]], store: DatasetStore) -> None:
+        self.models = {m.model_name(): m for m in models}
+        self.store = store
+        self._running: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def CancelTrial(self, request, context):  # noqa: N802
+        with self._lock:
+            event = self._running.get(request.trial_id)
+        if event is not None:
+            event.set()
+        return report_service_pb2.CancelTrialResponse(cancelled=event is not None)
+
+    def Train(self, request, context) -> Iterator[report_service_pb2.Report]:  # noqa: N802
+        model_cls = self._model(request.model, context)
+        held = self.store.get(request.dataset_fingerprint)
+        if held is None:
+            context.abort(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                f"dataset {request.dataset_fingerprint!r} is not held here; upload it with PutDataset first",
+            )
+        missing = [c for c in (*request.feature_columns, request.target_column) if c not in held.table.column_names]
+        if missing or not request.feature_columns or not request.target_column:
+            context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"feature/target columns missing from the dataset: {missing or 'none given'}",
+            )
+        try:
+            params = {name: decode_value(v) for name, v in request.params.items()}
+            model_cls.build(params)  # type-check the parameters once, before any window
+        except (TypeError, ValueError) as exc:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+
+        cancelled = threading.Event()
+        context.add_callback(cancelled.set)  # the client cancelled or went away
+        with self._lock:
+            self._running[request.trial_id] = cancelled
+        try:
+            yield from self._run(model_cls, params, held, request, cancelled)
+        finally:
+            with self._lock:
+                self._running.pop(request.trial_id, None)
+
+    def _model(self, name: str, context) -> type[Model]:
+        if not name and len(self.models) == 1:
+            return next(iter(self.models.values()))
+        if name not in self.models:
+            context.abort(
+                grpc.StatusCode.NOT_FOUND, f"model {name!r} is not served here; served: {sorted(self.models)}"
+            )
+        return self.models[name]
+
+    def _run(self, model_cls, params, held: HeldDataset, request, cancelled: threading.Event):
+        started = time.perf_counter()
+        features = tuple(request.feature_columns)
+        target = held.column_array(request.target_column)
+        done = 0
+        for window in request.windows:
+            if cancelled.is_set():
+                yield _final(report_service_pb2.TRIAL_STATUS_CANCELLED, done, started)
+                return
+            report = _run_window(model_cls, params, held, features, target, window)
+            yield report_service_pb2.Report(window=report)
+            if report.HasField("error"):
+                yield _final(report_service_pb2.TRIAL_STATUS_FAILED, done, started, report.error)
+                return
+            done += 1
+        yield _final(report_service_pb2.TRIAL_STATUS_COMPLETED, done, started)
+
+
+def _final(status, done: int, started: float, error: types_pb2.ModelError | None = None):
+    return report_service_pb2.Report(
+        final=report_service_pb2.FinalReport(
+            status=status, windows_done=done, seconds=time.perf_counter() - started, error=error
+        )
+    )
+
+
+def _run_window(model_cls: type[Model], params, held: HeldDataset, features, target, window) -> report_service_pb2.WindowReport:
+    report = report_service_pb2.WindowReport(window_id=window.id)
+    model = None
+    try:
+        train_rows = select_rows(window.train, held.table.num_rows)
+        valid_rows = select_rows(window.validation, held.table.num_rows)
+        if model_cls.input_format == "arrow":
+            table = held.table.select(list(features))
+            x_train, x_valid = take_table(table, train_rows), take_table(table, valid_rows)
+        else:
+            matrix = held.feature_matrix(features)
+            x_train, x_valid = matrix[train_rows], matrix[valid_rows]
+        y_train = target[train_rows]
+        n_valid = len(x_valid) if not hasattr(x_valid, "num_rows") else x_valid.num_rows
+        model = model_cls.build(params)
+        t0 = time.perf_counter()
+        model.fit(x_train, y_train)
+        t1 = time.perf_counter()
+        predictions = model.predict(x_valid)
+        t2 = time.perf_counter()
+        report.predictions = predictions_to_ipc(predictions, n_valid)
+        report.fit_seconds, report.predict_seconds = t1 - t0, t2 - t1
+        metrics = getattr(model, "metrics_", None)
+        if isinstance(metrics, dict):
+            report.metrics.update({str(k): float(v) for k, v in metrics.items() if np.isscalar(v)})
+    except Exception as exc:  # model code failed: report it, keep serving
+        report.error.CopyFrom(
+            types_pb2.ModelError(
+                type=type(exc).__name__, message=str(exc),
+                traceback=traceback.format_exc(), window_id=window.id,
+            )
+        )
+    if model is not None:
+        report.logs.extend(model._log_lines)
+    return report

@@ -1,0 +1,123 @@
+"""Client of one model server: health, describe, dataset upload, trials."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import grpc
+import pyarrow as pa
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from mow_model_sdk._proto.mow.v1 import (
+    fold_service_pb2,
+    fold_service_pb2_grpc,
+    report_service_pb2,
+    report_service_pb2_grpc,
+    types_pb2,
+)
+from mow_model_sdk.arrow_io import table_to_ipc
+from mow_model_sdk.protocol import DATASET_CHUNK_BYTES, DEFAULT_MAX_MESSAGE_BYTES, PROTOCOL_VERSION, grpc_options
+
+from .errors import ModelServerError, ModelStartError
+
+
+@dataclass(frozen=True)
+class EncodedDataset:
+    """A table serialised once as Arrow IPC, named by a hash of its bytes."""
+
+    ipc: pa.Buffer
+    fingerprint: str
+    num_rows: int
+
+    @classmethod
+    def from_table(cls, table: pa.Table) -> "EncodedDataset":
+        ipc = table_to_ipc(table)
+        digest = hashlib.blake2b(memoryview(ipc), digest_size=16).hexdigest()
+        return cls(ipc, f"blake2b:{digest}", table.num_rows)
+
+
+class ModelClient:
+    """One gRPC channel to one model server.
+
+    Args:
+        address: ``unix:/path`` or ``host:port``.
+        max_message_bytes: message limit set on the channel, bytes (default 64 MiB).
+    """
+
+    def __init__(self, address: str, *, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
+        self.address = address
+        self.channel = grpc.insecure_channel(address, options=grpc_options(max_message_bytes))
+        self.folds = fold_service_pb2_grpc.FoldServiceStub(self.channel)
+        self.reports = report_service_pb2_grpc.ReportServiceStub(self.channel)
+        self._health = health_pb2_grpc.HealthStub(self.channel)
+
+    def close(self) -> None:
+        self.channel.close()
+
+    def wait_serving(self, timeout_s: float, alive: Callable[[], bool] = lambda: True) -> None:
+        """Poll grpc.health.v1 until SERVING; ``alive`` false or timeout raises ModelStartError."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                reply = self._health.Check(health_pb2.HealthCheckRequest(service=""), timeout=0.5)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            if not alive():
+                raise ModelStartError(f"model server at {self.address} stopped before serving")
+            if time.monotonic() > deadline:
+                raise ModelStartError(
+                    f"model server at {self.address} did not report SERVING within {timeout_s:g} s "
+                    "(raise backend.start_timeout_s if it is slow to start)"
+                )
+            time.sleep(0.05)
+
+    def describe(self) -> fold_service_pb2.DescribeResponse:
+        reply = self._call(self.folds.Describe, fold_service_pb2.DescribeRequest())
+        if reply.protocol_version != PROTOCOL_VERSION:
+            raise ModelStartError(
+                f"model server at {self.address} speaks {reply.protocol_version!r}, this orchestrator {PROTOCOL_VERSION!r}"
+            )
+        return reply
+
+    def ensure_dataset(self, dataset: EncodedDataset) -> int:
+        """Upload ``dataset`` unless the server holds its fingerprint. Returns bytes sent."""
+        held = self._call(self.folds.HasDataset, fold_service_pb2.HasDatasetRequest(fingerprint=dataset.fingerprint))
+        if held.present:
+            return 0
+        self._call(self.folds.PutDataset, _chunks(dataset))
+        return dataset.ipc.size
+
+    def train(self, request: report_service_pb2.TrainRequest) -> "grpc.CallIterator":
+        """Start a trial; iterate the returned call for Reports, ``.cancel()`` to stop it."""
+        return self.reports.Train(request)
+
+    def cancel_trial(self, trial_id: str) -> bool:
+        reply = self._call(self.reports.CancelTrial, report_service_pb2.CancelTrialRequest(trial_id=trial_id))
+        return reply.cancelled
+
+    def _call(self, method, request, timeout: float | None = None):
+        try:
+            return method(request, timeout=timeout)
+        except grpc.RpcError as exc:
+            raise ModelServerError(
+                f"model server at {self.address}: {exc.code().name}: {exc.details()}"
+            ) from None
+
+
+def _chunks(dataset: EncodedDataset) -> Iterator[fold_service_pb2.DatasetChunk]:
+    view = memoryview(dataset.ipc)
+    total = len(view)
+    for offset in range(0, total, DATASET_CHUNK_BYTES):
+        data = view[offset : offset + DATASET_CHUNK_BYTES].tobytes()
+        if offset == 0:
+            yield fold_service_pb2.DatasetChunk(fingerprint=dataset.fingerprint, total_bytes=total, data=data)
+        else:
+            yield fold_service_pb2.DatasetChunk(data=data)
+
+
+def row_range(start: int, stop: int) -> types_pb2.RowSelection:
+    return types_pb2.RowSelection(range=types_pb2.RowRange(start=start, stop=stop))

@@ -1,0 +1,115 @@
+"""Process backend (the default): the SDK server as a child process on a unix socket.
+
+The child runs in its own process group (so a terminal Ctrl-C reaches only the
+orchestrator, which then stops it) and asks Linux to SIGTERM it when the
+orchestrator dies (``--exit-with-parent``), so even SIGKILL leaves no orphan.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from ..client import ModelClient
+from ..errors import ModelStartError
+from ._base import Backend, RunningModel
+
+#: Seconds a child gets to exit after SIGTERM before it is killed.
+STOP_GRACE_S = 5.0
+
+
+class ProcessBackend(Backend):
+    """Start ``mow-model serve ENTRYPOINT`` per worker.
+
+    Args:
+        entrypoint: ``module:Class`` of the model.
+        model_path: directory put on PYTHONPATH and used as working directory.
+        log_dir: each worker's stdout/stderr go to ``log_dir/model-worker<N>.log``.
+        start_timeout_s: seconds to wait for SERVING.
+    """
+
+    def __init__(self, entrypoint: str, model_path: Path, log_dir: Path, *, start_timeout_s: float = 60.0) -> None:
+        self.entrypoint = entrypoint
+        self.model_path = model_path
+        self.log_dir = log_dir
+        self.start_timeout_s = start_timeout_s
+        self._socket_dir = Path(tempfile.mkdtemp(prefix="mow-"))  # short path: unix sockets allow ~107 bytes
+        self._children: dict[int, subprocess.Popen] = {}
+        self._lock = threading.Lock()
+
+    def start(self, worker: int) -> RunningModel:
+        if not self.model_path.is_dir():
+            raise ModelStartError(f"model.path: directory not found: {self.model_path}")
+        socket = self._socket_dir / f"worker{worker}.sock"
+        socket.unlink(missing_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.log_dir / f"model-worker{worker}.log"
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.model_path), env.get("PYTHONPATH")]))
+        env["PYTHONUNBUFFERED"] = "1"
+        command = [
+            sys.executable, "-m", "mow_model_sdk", "serve", self.entrypoint,
+            "--listen", f"unix:{socket}", "--exit-with-parent",
+        ]
+        with open(log_path, "ab") as log:
+            child = subprocess.Popen(
+                command, cwd=self.model_path, env=env, stdin=subprocess.DEVNULL,
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        with self._lock:
+            self._children[worker] = child
+        client = ModelClient(f"unix:{socket}")
+        model = RunningModel(worker, client, f"process {child.pid}", str(log_path))
+        try:
+            client.wait_serving(self.start_timeout_s, alive=lambda: child.poll() is None)
+        except ModelStartError as exc:
+            self.stop(model)
+            reason = _last_line(log_path) or str(exc)
+            raise ModelStartError(
+                f"model server {self.entrypoint!r} did not start: {reason.removeprefix('mow-model: error: ')} "
+                f"(log: {log_path})"
+            ) from None
+        return model
+
+    def stop(self, model: RunningModel) -> None:
+        model.client.close()
+        with self._lock:
+            child = self._children.pop(model.worker, None)
+        if child is not None:
+            _terminate(child)
+
+    def stop_all(self) -> None:
+        with self._lock:
+            children = list(self._children.values())
+            self._children.clear()
+        for child in children:
+            _terminate(child)
+        shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+
+def _terminate(child: subprocess.Popen) -> None:
+    """SIGTERM the child's process group, wait, then SIGKILL."""
+    if child.poll() is not None:
+        return
+    try:
+        os.killpg(child.pid, signal.SIGTERM)
+        child.wait(STOP_GRACE_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+    except ProcessLookupError:
+        child.wait()
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return ""
+    return lines[-1].strip() if lines else ""

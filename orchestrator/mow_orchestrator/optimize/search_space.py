@@ -1,0 +1,114 @@
+"""Search spaces: the model's declared hyperparameters (from Describe), changed
+by the config, plus the global parameters the orchestrator applies itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Union
+
+import optuna
+from mow_model_sdk._proto.mow.v1 import types_pb2
+from mow_model_sdk.params import decode_value
+
+from ..config import IntRange, ParamOverride, WindowsSection
+from ..errors import ConfigError
+
+Value = Union[bool, int, float, str]
+
+#: Name of the global train-length parameter in the Optuna study.
+TRAIN_ROWS = "windows.train"
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One parameter of a study: tuned (float/int/categorical) or fixed."""
+
+    name: str
+    kind: Literal["float", "int", "categorical", "fixed"]
+    low: float = 0.0
+    high: float = 0.0
+    log: bool = False
+    step: float | None = None
+    choices: tuple[Value, ...] = ()
+    value: Value | None = None
+
+    def suggest(self, trial: optuna.Trial) -> Value:
+        if self.kind == "float":
+            return trial.suggest_float(self.name, self.low, self.high, log=self.log, step=self.step)
+        if self.kind == "int":
+            return trial.suggest_int(self.name, int(self.low), int(self.high), log=self.log, step=int(self.step or 1))
+        if self.kind == "categorical":
+            return trial.suggest_categorical(self.name, self.choices)
+        return self.value  # type: ignore[return-value]
+
+    @property
+    def tuned(self) -> bool:
+        return self.kind != "fixed"
+
+
+def model_space(spec: types_pb2.ModelSpec, overrides: dict[str, Any]) -> list[Dimension]:
+    """The model's declared parameters with the config's ``model.params`` applied."""
+    dims = {p.name: _declared(p) for p in spec.params}
+    for name, override in overrides.items():
+        where = f"model.params.{name}"
+        if not isinstance(override, ParamOverride):
+            dims[name] = Dimension(name, "fixed", value=override)
+        elif override.choices is not None:
+            dims[name] = Dimension(name, "categorical", choices=tuple(override.choices))
+        elif name in dims and dims[name].kind in ("float", "int"):
+            dims[name] = _narrowed(dims[name], override, where)
+        elif name in dims:
+            raise ConfigError(f"{where}: {name!r} is {dims[name].kind} in {spec.name}; give choices = [...] or a fixed value")
+        else:
+            dims[name] = _added(name, override, where)
+    return list(dims.values())
+
+
+def global_space(windows: WindowsSection) -> list[Dimension]:
+    """Global parameters applied by the orchestrator (today: the train length)."""
+    if isinstance(windows.train, IntRange):
+        r = windows.train
+        return [Dimension(TRAIN_ROWS, "int", r.low, r.high, r.log, r.step)]
+    return [Dimension(TRAIN_ROWS, "fixed", value=windows.train)]
+
+
+def _declared(p: types_pb2.ParamSpec) -> Dimension:
+    if p.type == types_pb2.PARAM_TYPE_FLOAT:
+        return Dimension(p.name, "float", p.low, p.high, p.log, p.step or None)
+    if p.type == types_pb2.PARAM_TYPE_INT:
+        return Dimension(p.name, "int", p.low, p.high, p.log, p.step or 1)
+    if p.type == types_pb2.PARAM_TYPE_BOOL:
+        return Dimension(p.name, "categorical", choices=(False, True))
+    if p.type == types_pb2.PARAM_TYPE_CATEGORICAL:
+        return Dimension(p.name, "categorical", choices=tuple(decode_value(c) for c in p.choices))
+    raise ConfigError(f"model declares parameter {p.name!r} with an unknown type ({p.type})")
+
+
+def _narrowed(dim: Dimension, o: ParamOverride, where: str) -> Dimension:
+    low = dim.low if o.low is None else o.low
+    high = dim.high if o.high is None else o.high
+    log = dim.log if o.log is None else o.log
+    step = dim.step if o.step is None else o.step
+    if dim.kind == "int" and not all(float(v).is_integer() for v in (low, high, step or 1)):
+        raise ConfigError(f"{where}: this parameter is an integer; low, high and step must be whole numbers")
+    return _checked(Dimension(dim.name, dim.kind, low, high, log, None if log else step), where)
+
+
+def _added(name: str, o: ParamOverride, where: str) -> Dimension:
+    if o.low is None or o.high is None:
+        raise ConfigError(
+            f"{where}: the model does not declare {name!r}; give low and high, choices = [...], or a fixed value"
+        )
+    is_int = all(isinstance(v, int) and not isinstance(v, bool) for v in (o.low, o.high, o.step or 1))
+    kind: Literal["int", "float"] = "int" if is_int else "float"
+    return _checked(Dimension(name, kind, o.low, o.high, bool(o.log), o.step), where)
+
+
+def _checked(dim: Dimension, where: str) -> Dimension:
+    if dim.low > dim.high:
+        raise ConfigError(f"{where}: low ({dim.low}) must not exceed high ({dim.high})")
+    if dim.log and dim.low <= 0:
+        raise ConfigError(f"{where}: a log scale needs low > 0, got {dim.low}")
+    if dim.log and dim.step not in (None, 1):
+        raise ConfigError(f"{where}: a log-scale parameter cannot have a step")
+    return dim

@@ -1,0 +1,173 @@
+"""Run a whole study: data, model servers, Optuna, holdout score, report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+
+from ..client import EncodedDataset
+from ..config import MowConfig
+from ..containers import RunningModel, make_backend, running_models
+from ..data import Split, Window, holdout_last, prepare, read_table, validation_starts
+from ..errors import ConfigError, ModelFailure, ModelStartError
+from ..metrics import Metric, get_metric
+from ..reports.json_report import build_report, write_report
+from .objective import Objective, TrialSetup, stream_window_results, train_request
+from .search_space import global_space, model_space
+
+TrialCallback = Callable[[optuna.Study, optuna.trial.FrozenTrial], None]
+
+_TASK_NAMES = {1: "regression", 2: "classification", 3: "forecasting"}
+
+
+@dataclass
+class RunResult:
+    """Where a run wrote its files, and the report it built."""
+
+    run_dir: Path
+    storage: str
+    study_name: str
+    report: dict[str, Any]
+
+
+def load_split(config: MowConfig, metric: Metric) -> Split:
+    """Read, prepare and split the dataset; checks that at least one window fits."""
+    raw = read_table(config.data.path, config.data.format)
+    split = holdout_last(prepare(raw, config.data, numeric_target=metric.numeric_target), config.holdout.fraction)
+    w = config.windows
+    validation_starts(split.n_dev, train_max=w.max_train, validation=w.validation, step=w.step_rows, gap=w.gap)
+    return split
+
+
+def new_run_dir(config: MowConfig) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir = config.output.dir / f"{config.study.name}-{stamp}"
+    suffix = 1
+    while run_dir.exists():
+        suffix += 1
+        run_dir = config.output.dir / f"{config.study.name}-{stamp}-{suffix}"
+    run_dir.mkdir(parents=True)
+    return run_dir
+
+
+def run_study(
+    config: MowConfig,
+    *,
+    run_dir: Path | None = None,
+    callbacks: Sequence[TrialCallback] = (),
+    on_event: Callable[[str], None] = lambda message: None,
+) -> RunResult:
+    """Run the study the config describes and write its report.
+
+    Args:
+        config: a validated config (see :func:`mow_orchestrator.load_config`).
+        run_dir: where to write storage, logs and reports (default: a new folder
+            ``<output.dir>/<study.name>-<timestamp>``).
+        callbacks: called after every trial, e.g. to drive a progress bar.
+        on_event: receives one-line messages about the stages of the run.
+
+    Raises:
+        UserError: bad config or data, or a model that does not start; nothing
+            is left running.
+    """
+    metric = get_metric(config.study.metric)
+    split = load_split(config, metric)
+    run_dir = run_dir or new_run_dir(config)
+    if config.source:
+        shutil.copyfile(config.source, run_dir / "config.toml")
+    storage = config.study.storage or f"sqlite:///{run_dir / 'study.db'}"
+    dev = EncodedDataset.from_table(split.dev)
+    on_event(f"data: {split.n_dev} development rows, {split.n_holdout} held out, {len(split.prepared.feature_columns)} features")
+
+    backend = make_backend(config, run_dir / "logs")
+    with running_models(backend, config.backend.workers) as servers:
+        spec = _model_spec(servers[0], config, metric)
+        on_event(f"model: {spec.name} ({_TASK_NAMES.get(spec.task, 'unknown task')}) on {config.backend.workers} "
+                 f"{config.backend.kind} worker(s): {', '.join(s.description for s in servers)}")
+        setup = TrialSetup(
+            dataset=dev, target=split.dev.column(split.prepared.target).to_numpy(),
+            feature_columns=split.prepared.feature_columns, target_column=split.prepared.target,
+            model_name=spec.name, metric=metric, windows_kind=config.windows.kind,
+            train_max=config.windows.max_train, validation=config.windows.validation,
+            step=config.windows.step_rows, gap=config.windows.gap, max_windows=config.windows.max_windows,
+        )
+        model_dims, global_dims = model_space(spec, config.model.params), global_space(config.windows)
+        study = _create_study(config, storage, metric)
+        study.set_user_attr("metric", metric.name)
+        study.set_user_attr("model", spec.name)
+        study.set_user_attr("n_dev_rows", split.n_dev)
+        study.set_user_attr("n_holdout_rows", split.n_holdout)
+        for server in servers:  # data crosses the wire once per server, before any trial
+            server.client.ensure_dataset(dev)
+        objective = Objective(setup, model_dims, global_dims, servers)
+        study.optimize(
+            objective, n_trials=config.study.n_trials, timeout=config.study.timeout_s,
+            n_jobs=config.backend.workers, catch=(ModelFailure,), callbacks=list(callbacks),
+        )
+        holdout = _score_holdout(study, split, setup, servers[0], on_event)
+        if holdout is not None:
+            study.set_user_attr("holdout", holdout)
+
+    report = build_report(study)
+    write_report(report, run_dir)
+    return RunResult(run_dir, storage, study.study_name, report)
+
+
+def _model_spec(server: RunningModel, config: MowConfig, metric: Metric):
+    described = server.client.describe()
+    names = [m.name for m in described.models]
+    wanted = config.model.name or (names[0] if len(names) == 1 else None)
+    if wanted is None:
+        raise ConfigError(f"model.name: the server serves several models ({', '.join(names)}); name one")
+    for spec in described.models:
+        if spec.name == wanted:
+            task = _TASK_NAMES.get(spec.task)
+            if task == "classification" and metric.numeric_target:
+                raise ConfigError(f"study.metric: {metric.name} is for regression but {spec.name} is a classification model")
+            return spec
+    raise ModelStartError(f"model.name: {wanted!r} is not served by {config.model.entrypoint}; served: {', '.join(names)}")
+
+
+def _create_study(config: MowConfig, storage: str, metric: Metric) -> optuna.Study:
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=5) if config.study.pruner == "median" else optuna.pruners.NopPruner()
+    return optuna.create_study(
+        storage=storage, study_name=config.study.name, direction=metric.direction,
+        sampler=optuna.samplers.TPESampler(seed=config.study.seed), pruner=pruner, load_if_exists=True,
+    )
+
+
+def _score_holdout(study: optuna.Study, split: Split, setup: TrialSetup, server: RunningModel,
+                   on_event: Callable[[str], None]) -> dict[str, Any] | None:
+    """Fit the best configuration on the last development rows, score it once on the holdout."""
+    completed = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    if split.n_holdout == 0 or not completed:
+        return None
+    best = study.best_trial
+    train = int(best.params.get("windows.train", setup.train_max))
+    train_stop = split.n_dev - setup.gap
+    train_start = 0 if setup.windows_kind == "expanding" else max(0, train_stop - train)
+    window = Window("holdout", train_start, train_stop, split.n_dev, split.full.num_rows)
+    full = EncodedDataset.from_table(split.full)  # the holdout rows reach the model only now
+    target = split.full.column(split.prepared.target).to_numpy()
+    params = best.user_attrs["model_params"]
+    on_event(f"holdout: refitting trial {best.number} on rows [{train_start}, {train_stop}) and scoring {split.n_holdout} unseen rows")
+    try:
+        server.client.ensure_dataset(full)
+        call = server.client.train(train_request(setup, params, [window], dataset=full))
+        (result,) = stream_window_results(call, target, setup.metric, [window])
+    except ModelFailure as failure:
+        return {"error": str(failure)}
+    baseline_pred = target[train_start:train_stop].mean() if setup.metric.numeric_target else None
+    baseline = (setup.metric(target[split.n_dev:], [baseline_pred] * split.n_holdout)
+                if baseline_pred is not None else None)
+    return {
+        "metric": setup.metric.name, "score": result.score, "trial": best.number,
+        "train_rows": [train_start, train_stop], "holdout_rows": [split.n_dev, split.full.num_rows],
+        "baseline": {"name": "mean of train target", "score": baseline} if baseline is not None else None,
+    }
