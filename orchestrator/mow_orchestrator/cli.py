@@ -52,15 +52,15 @@ def run(
     overrides = {"study.n_trials": n_trials} if n_trials else {}
     if output_dir:
         overrides["output.dir"] = str(output_dir.resolve())
-    optuna.logging.set_verbosity(logging.INFO if debug else logging.WARNING)
+    optuna.logging.set_verbosity(logging.INFO if debug else logging.ERROR)
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
         cfg = load_config(config, overrides)
-        with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=console, transient=False,
-        ) as progress:
-            task = progress.add_task("trials", total=cfg.study.n_trials)
+        progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+        )
+        with progress:  # shown from the first trial on; stopped on every exit
+            task = progress.add_task("trials", total=cfg.study.n_trials, visible=False)
 
             def advance(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
                 try:
@@ -68,8 +68,15 @@ def run(
                 except ValueError:
                     best = "no trial completed yet"
                 progress.update(task, advance=1, description=f"trials ({best})")
+                if trial.state == optuna.trial.TrialState.FAIL:
+                    reason = trial.user_attrs.get("failure") or trial.system_attrs.get("fail_reason", "unknown")
+                    progress.console.print(f"[yellow]trial {trial.number} failed:[/] {reason}", highlight=False)
 
-            result = run_study(cfg, callbacks=[advance], on_event=lambda m: progress.console.print(m, highlight=False, soft_wrap=True))
+            result = run_study(
+                cfg, callbacks=[advance],
+                on_event=lambda m: progress.console.print(m, highlight=False, soft_wrap=True),
+                on_optimize_start=lambda: progress.update(task, visible=True),
+            )
     except UserError as exc:
         if debug:
             raise

@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
 from .metrics import METRICS
@@ -39,7 +39,16 @@ class IntRange(_Strict):
         return self
 
 
-TunableInt = Union[Annotated[int, Field(ge=1)], IntRange]
+def _shape(value: Any) -> str:
+    """Union tag: a TOML table is a range/override, anything else a plain value."""
+    return "range" if isinstance(value, (dict, BaseModel)) else "value"
+
+
+TunableInt = Annotated[
+    Union[Annotated[int, Field(ge=1), Tag("value")], Annotated[IntRange, Tag("range")]], Discriminator(_shape)
+]
+_UNION_TAGS = {"value", "range"}
+_SCALAR_TYPES = {"bool", "int", "float", "str"}
 
 
 class ParamOverride(_Strict):
@@ -153,7 +162,13 @@ class ModelSection(_Strict):
     """Directory put on the model server's PYTHONPATH (and its working directory)."""
     name: str | None = None
     """Which served model to train, when the server holds several (default: the only one)."""
-    params: dict[str, Union[bool, int, float, str, ParamOverride]] = Field(default_factory=dict)
+    params: dict[
+        str,
+        Annotated[
+            Union[Annotated[Union[bool, int, float, str], Tag("value")], Annotated[ParamOverride, Tag("range")]],
+            Discriminator(_shape),
+        ],
+    ] = Field(default_factory=dict)
     """Search space changes: a fixed value, new bounds ``{ low, high, log, step }``,
     or ``{ choices = [...] }``; an undeclared name adds a parameter."""
 
@@ -241,11 +256,17 @@ def describe_validation_error(exc: ValidationError) -> str:
     """The first pydantic error as ``field: message`` (plus how many more)."""
     errors = exc.errors()
     first = errors[0]
-    loc = ".".join(str(p) for p in first["loc"] if not str(p).startswith(("function-after", "int", "IntRange", "ParamOverride", "bool", "float", "str")))
+    loc = [str(p) for p in first["loc"] if p not in _UNION_TAGS and "[" not in str(p)]
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown key (check the spelling; see the README for the fields of each section)"
     elif first["type"] == "missing":
         message = "required field is missing"
+    scalar_union = "value" in first["loc"] and loc and loc[-1] in _SCALAR_TYPES
+    if scalar_union:  # one error per member of bool | int | float | str: report them as one
+        loc.pop()
+        prefix = first["loc"][: first["loc"].index("value") + 1]
+        errors = [e for e in errors if e["loc"][: len(prefix)] != prefix] + [first]
+        message = "expected a fixed value (number, text, true/false) or a table such as { low = 1, high = 10 }"
     more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-    return f"{loc or 'config'}: {message}{more}"
+    return f"{'.'.join(loc) or 'config'}: {message}{more}"

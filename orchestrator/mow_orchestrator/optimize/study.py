@@ -62,6 +62,7 @@ def run_study(
     run_dir: Path | None = None,
     callbacks: Sequence[TrialCallback] = (),
     on_event: Callable[[str], None] = lambda message: None,
+    on_optimize_start: Callable[[], None] = lambda: None,
 ) -> RunResult:
     """Run the study the config describes and write its report.
 
@@ -71,6 +72,7 @@ def run_study(
             ``<output.dir>/<study.name>-<timestamp>``).
         callbacks: called after every trial, e.g. to drive a progress bar.
         on_event: receives one-line messages about the stages of the run.
+        on_optimize_start: called once the servers are up, just before the first trial.
 
     Raises:
         UserError: bad config or data, or a model that does not start; nothing
@@ -106,6 +108,7 @@ def run_study(
         for server in servers:  # data crosses the wire once per server, before any trial
             server.client.ensure_dataset(dev)
         objective = Objective(setup, model_dims, global_dims, servers)
+        on_optimize_start()
         study.optimize(
             objective, n_trials=config.study.n_trials, timeout=config.study.timeout_s,
             n_jobs=config.backend.workers, catch=(ModelFailure,), callbacks=list(callbacks),

@@ -1,0 +1,30 @@
+# MOW developer commands. `make demo` and `make test` set everything up first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo test protos check-protos lint clean
+
+$(STAMP): pyproject.toml model_sdk/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e model_sdk -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)  ## Create .venv with the SDK, the orchestrator and the test tools
+
+demo: $(STAMP)  ## Tune the example model on the Seattle weather data (20 trials)
+	$(BIN)/mow-orchestrate run examples/seattle_weather/study.toml
+
+test: $(STAMP)  ## Run the test suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+protos: $(STAMP)  ## Regenerate the gRPC stubs in model_sdk/ from proto/
+	$(BIN)/python tools/gen_protos.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check orchestrator model_sdk tests tools examples
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,63 @@
+"""`mow-model serve` as a separate process: ready line, bad references, signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+from conftest import ZOO
+from mow_orchestrator.client import ModelClient
+
+
+def _serve(*args, **kwargs):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ZOO), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.Popen(
+        [sys.executable, "-m", "mow_model_sdk", "serve", *args], env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs,
+    )
+
+
+def test_serve_on_port_zero_prints_the_bound_address_and_stops_on_sigterm():
+    proc = _serve("zoo_models:MeanModel", "zoo_models:SlowModel", "--listen", "127.0.0.1:0")
+    try:
+        line = proc.stdout.readline().strip()
+        assert line.startswith("MOW_LISTENING 127.0.0.1:")
+        address = line.split(" ", 1)[1]
+        assert not address.endswith(":0")
+        client = ModelClient(address)
+        client.wait_serving(5)
+        assert [m.name for m in client.describe().models] == ["MeanModel", "SlowModel"]
+        client.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+
+
+def test_serve_on_unix_socket(tmp_path):
+    proc = _serve("zoo_models:MeanModel", "--listen", f"unix:{tmp_path}/m.sock")
+    try:
+        assert proc.stdout.readline().strip() == f"MOW_LISTENING unix:{tmp_path}/m.sock"
+        client = ModelClient(f"unix:{tmp_path}/m.sock")
+        client.wait_serving(5)
+        client.close()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(10) == 0
+
+
+def test_module_that_does_not_import_exits_2_with_one_line():
+    proc = _serve("broken_import:Model", "--listen", "127.0.0.1:0")
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert err.strip().splitlines() == [
+        "mow-model: error: model module 'broken_import' does not import: "
+        "ModuleNotFoundError: No module named 'this_module_does_not_exist'"
+    ]
+
+
+def test_class_that_is_not_a_model_exits_2():
+    proc = _serve("zoo_models:np", "--listen", "127.0.0.1:0")
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2 and "is not a subclass of mow_model_sdk.Model" in err

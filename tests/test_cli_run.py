@@ -1,0 +1,247 @@
+"""`mow-orchestrate run` end to end, as separate processes: real model servers,
+real gRPC, real SQLite storage. Also: bad input, model errors, Ctrl-C, SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import optuna
+import pytest
+
+from conftest import ROOT, ZOO, processes_with_marker
+
+EXAMPLE = ROOT / "examples" / "seattle_weather"
+CLI = [sys.executable, "-m", "mow_orchestrator.cli"]
+
+
+def write_config(tmp_path: Path, *, model: str = "model:RidgeForecaster", model_path: Path = EXAMPLE,
+                 n_trials: int = 4, extra: str = "", target: str = "temp_max", windows: str = "") -> Path:
+    text = f"""
+[study]
+name = "t"
+n_trials = {n_trials}
+metric = "rmse"
+
+[data]
+path = "{EXAMPLE / 'data' / 'seattle-weather.csv'}"
+time_column = "date"
+target = "{target}"
+features = ["temp_min"]
+lags = {{ temp_max = [1, 2] }}
+
+[windows]
+{windows or 'train = { low = 60, high = 180, step = 60 }'}
+validation = 30
+max_windows = 4
+
+[model]
+entrypoint = "{model}"
+path = "{model_path}"
+
+[output]
+dir = "{tmp_path / 'runs'}"
+{extra}
+"""
+    path = tmp_path / "study.toml"
+    path.write_text(text)
+    return path
+
+
+def run_cli(*args: str, marker: str, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MOW_TEST_MARKER": marker, "COLUMNS": "200"}
+    return subprocess.run([*CLI, *args], env=env, text=True, capture_output=True, timeout=timeout, **kwargs)
+
+
+def start_cli(*args: str, marker: str) -> subprocess.Popen:
+    env = {**os.environ, "MOW_TEST_MARKER": marker, "COLUMNS": "200"}
+    return subprocess.Popen([*CLI, *args], env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def assert_no_leftovers(marker: str, within_s: float = 10.0) -> None:
+    deadline = time.monotonic() + within_s
+    while processes_with_marker(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_with_marker(marker) == [], "a model server process was left running"
+
+
+@pytest.fixture
+def marker():
+    m = uuid.uuid4().hex
+    yield m
+    for pid in processes_with_marker(m):  # never leak into other tests, even on failure
+        os.kill(pid, signal.SIGKILL)
+
+
+def test_run_end_to_end_writes_report_and_storage(tmp_path, marker):
+    result = run_cli("run", str(write_config(tmp_path)), marker=marker)
+    assert result.returncode == 0, result.stderr
+    assert "Best trial" in result.stdout and "Holdout" in result.stdout
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    report = json.loads((run_dir / "report.json").read_text())
+    assert report["counts"]["complete"] == 4 and report["metric"] == "rmse"
+    best = report["best"]
+    assert set(best["params"]) == {"alpha", "windows.train"}
+    assert len(best["windows"]) == 4 and all(w["n_valid"] == 30 for w in best["windows"])
+    assert best["windows"][0]["n_train"] == best["params"]["windows.train"]
+    assert best["value"] == pytest.approx(sum(w["score"] for w in best["windows"]) / 4)
+    assert report["holdout"]["score"] > 0 and report["holdout"]["baseline"]["score"] > report["holdout"]["score"]
+    # the data crossed the wire once: before the first trial, never during one
+    assert all(t["bytes_sent"] == 0 for t in report["trials"])
+    # Optuna's own tools read the storage
+    study = optuna.load_study(study_name="t", storage=f"sqlite:///{run_dir / 'study.db'}")
+    assert len(study.trials) == 4 and study.best_value == pytest.approx(best["value"])
+    assert study.trials[0].intermediate_values.keys() == {0, 1, 2, 3}
+    assert (run_dir / "config.toml").is_file() and (run_dir / "logs" / "model-worker0.log").is_file()
+    assert_no_leftovers(marker)
+
+    rebuilt = run_cli("report", str(run_dir), marker=marker)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert json.loads((run_dir / "report.json").read_text())["best"] == best
+
+
+def test_two_workers_run_trials_in_parallel(tmp_path, marker):
+    config = write_config(tmp_path, n_trials=6, extra="[backend]\nworkers = 2\n")
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 0, result.stderr
+    assert "2 process worker(s)" in result.stderr
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert json.loads((run_dir / "report.json").read_text())["counts"]["complete"] == 6
+    assert_no_leftovers(marker)
+
+
+def test_model_exception_fails_trials_with_the_reason(tmp_path, marker):
+    config = write_config(tmp_path, model="zoo_models:FailingModel", model_path=ZOO, n_trials=2,
+                          extra="[model.params]\nwhere = \"fit\"\n")
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 1
+    assert "No trial completed. Failure: ValueError: boom in fit (window w000)" in result.stdout
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    report = json.loads((run_dir / "report.json").read_text())
+    assert report["counts"]["fail"] == 2 and report["best"] is None
+    assert_no_leftovers(marker)
+
+
+@pytest.mark.parametrize(
+    "kwargs, expected",
+    [
+        ({"extra": "[backend]\nbogus = 1\n"}, "backend.bogus: unknown key"),
+        ({"target": "no_such_column"}, "data: column 'no_such_column' is not in seattle-weather.csv (columns there: date, "),
+        ({"target": "weather"}, "data.target: column 'weather' is string, not numeric"),
+        ({"windows": "train = 5000"}, "windows: one window needs 5030 rows (train 5000 + gap 0 + validation 30) but the development part has 1168"),
+        ({"model": "broken_import:Model", "model_path": ZOO},
+         "model server 'broken_import:Model' did not start: model module 'broken_import' does not import: ModuleNotFoundError"),
+        ({"model": "zoo_models:ClassifierModel", "model_path": ZOO},
+         "study.metric: rmse is for regression but ClassifierModel is a classification model"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path, marker, kwargs, expected):
+    result = run_cli("run", str(write_config(tmp_path, **kwargs)), marker=marker)
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and expected in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert_no_leftovers(marker)
+
+
+def test_missing_config_file_exits_2(tmp_path, marker):
+    result = run_cli("run", str(tmp_path / "nope.toml"), marker=marker)
+    assert result.returncode == 2 and "config file not found" in result.stderr
+
+
+def _wait_for_complete_trial(run_root: Path, timeout: float = 60) -> Path:
+    """Poll the run's SQLite file read-only (never taking a write lock) for a finished trial."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for db in run_root.glob("*/study.db"):
+            try:
+                with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.1) as conn:
+                    (n,) = conn.execute("SELECT count(*) FROM trials WHERE state = 'COMPLETE'").fetchone()
+            except sqlite3.Error:
+                continue
+            if n >= 1:
+                return db
+        time.sleep(0.2)
+    raise AssertionError("no trial completed in time")
+
+
+def test_ctrl_c_stops_model_server_and_keeps_completed_trials(tmp_path, marker):
+    config = write_config(tmp_path, model="zoo_models:SlowModel", model_path=ZOO, n_trials=50,
+                          extra='[model.params]\nseconds = 0.1\n')
+    proc = start_cli("run", str(config), marker=marker)
+    try:
+        db = _wait_for_complete_trial(tmp_path / "runs")
+        assert processes_with_marker(marker)  # the model server is running
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert "interrupted; model servers stopped" in err and "Traceback" not in err
+    assert_no_leftovers(marker)
+    study = optuna.load_study(study_name="t", storage=f"sqlite:///{db}")
+    assert len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))) >= 1
+
+
+def test_sigterm_is_handled_like_ctrl_c(tmp_path, marker):
+    config = write_config(tmp_path, model="zoo_models:SlowModel", model_path=ZOO, n_trials=50,
+                          extra='[model.params]\nseconds = 0.1\n')
+    proc = start_cli("run", str(config), marker=marker)
+    try:
+        _wait_for_complete_trial(tmp_path / "runs")
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert_no_leftovers(marker)
+
+
+def test_sigkill_of_the_orchestrator_leaves_no_model_server(tmp_path, marker):
+    config = write_config(tmp_path, model="zoo_models:SlowModel", model_path=ZOO, n_trials=50,
+                          extra='[model.params]\nseconds = 0.1\n')
+    proc = start_cli("run", str(config), marker=marker)
+    try:
+        _wait_for_complete_trial(tmp_path / "runs")
+        assert processes_with_marker(marker)
+        proc.kill()
+        proc.wait(10)
+    finally:
+        proc.kill()
+    assert_no_leftovers(marker, within_s=10)
+
+
+def test_address_backend_uses_a_server_that_is_already_running(tmp_path, marker):
+    env = {**os.environ, "PYTHONPATH": str(EXAMPLE)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mow_model_sdk", "serve", "model:RidgeForecaster", "--listen", "127.0.0.1:0"],
+        env=env, text=True, stdout=subprocess.PIPE, cwd=EXAMPLE,
+    )
+    try:
+        address = server.stdout.readline().split()[1]
+        config = write_config(tmp_path, n_trials=2, extra=f'[backend]\nkind = "address"\naddresses = ["{address}"]\n')
+        result = run_cli("run", str(config), marker=marker)
+        assert result.returncode == 0, result.stderr
+        assert f"address {address}" in result.stderr
+        assert server.poll() is None  # not ours to stop
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_address_backend_with_nothing_listening_exits_2(tmp_path, marker):
+    config = write_config(tmp_path, extra='[backend]\nkind = "address"\naddresses = ["127.0.0.1:9"]\nstart_timeout_s = 1\n')
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 2 and "no model server is serving at '127.0.0.1:9'" in result.stderr
+
+
+def test_report_on_a_folder_without_a_study_exits_2(tmp_path, marker):
+    result = run_cli("report", str(tmp_path), marker=marker)
+    assert result.returncode == 2 and "no study.db here" in result.stderr

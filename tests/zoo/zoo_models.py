@@ -1,0 +1,104 @@
+"""Tiny models, one per behaviour, for tests (served for real, never mocked)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from mow_model_sdk import BoolParam, CategoricalParam, FloatParam, IntParam, Model
+
+
+class MeanModel(Model):
+    """Predicts the train mean times ``scale``."""
+
+    params = (
+        FloatParam("scale", 0.5, 1.5, default=1.0),
+        IntParam("unused_int", 1, 5, default=2),
+        CategoricalParam("mode", ("a", "b"), default="a"),
+        BoolParam("flag", default=False),
+    )
+
+    def fit(self, X, y):
+        self.mean_ = float(np.mean(y)) * self.scale
+        self.log(f"mean of {len(y)} rows")
+
+    def predict(self, X):
+        return np.full(len(X), self.mean_)
+
+
+class FirstColumnModel(Model):
+    """Predicts the first feature column; records what it saw."""
+
+    def fit(self, X, y):
+        self.metrics_ = {"n_train": len(y), "n_features": X.shape[1]}
+
+    def predict(self, X):
+        return X[:, 0]
+
+
+class ArrowModel(Model):
+    """Reads its input as a pyarrow.Table."""
+
+    input_format = "arrow"
+
+    def fit(self, X, y):
+        self.names_ = X.column_names
+
+    def predict(self, X):
+        return X.column(self.names_[0])
+
+
+class FailingModel(Model):
+    """Raises in fit (or in predict with where='predict')."""
+
+    params = (CategoricalParam("where", ("fit", "predict"), default="fit"),)
+
+    def fit(self, X, y):
+        if self.where == "fit":
+            raise ValueError("boom in fit")
+
+    def predict(self, X):
+        raise RuntimeError("boom in predict")
+
+
+class WrongLengthModel(Model):
+    def fit(self, X, y):
+        pass
+
+    def predict(self, X):
+        return np.zeros(len(X) + 1)
+
+
+class SlowModel(Model):
+    """Sleeps ``seconds`` per fit."""
+
+    params = (FloatParam("seconds", 0.0, 5.0, default=0.2),)
+
+    def fit(self, X, y):
+        time.sleep(self.seconds)
+
+    def predict(self, X):
+        return np.zeros(len(X))
+
+
+class CrashModel(Model):
+    """Kills its own server process in fit (a model crash, not an exception)."""
+
+    def fit(self, X, y):
+        os._exit(3)
+
+    def predict(self, X):
+        return np.zeros(len(X))
+
+
+class ClassifierModel(Model):
+    task = "classification"
+
+    def fit(self, X, y):
+        values, counts = np.unique(y, return_counts=True)
+        self.label_ = values[np.argmax(counts)]
+
+    def predict(self, X):
+        return np.full(len(X), self.label_)
