@@ -89,7 +89,7 @@ def run(
         raise _fail("interrupted; model servers stopped. Completed trials are kept in the study storage.",
                     EXIT_INTERRUPTED) from None
     print_summary(result.report, Console())
-    Console().print(f"Report: {result.run_dir / 'report.json'}\nStorage: {result.storage}", highlight=False)
+    Console(soft_wrap=True).print(f"Report: {result.run_dir / 'report.json'}\nStorage: {result.storage}", highlight=False)
     if result.report["best"] is None:
         raise typer.Exit(EXIT_NO_TRIAL_COMPLETED)
 
