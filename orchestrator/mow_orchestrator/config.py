@@ -156,8 +156,9 @@ class WindowsSection(_Strict):
 
 
 class ModelSection(_Strict):
-    entrypoint: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
-    """``module:ClassName`` of a ``mow_model_sdk.Model`` subclass."""
+    entrypoint: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+    """``module:ClassName`` of a ``mow_model_sdk.Model`` subclass (process backend; a
+    docker image's own ENTRYPOINT says what it serves)."""
     path: Path = Path(".")
     """Directory put on the model server's PYTHONPATH (and its working directory)."""
     name: str | None = None
@@ -173,21 +174,57 @@ class ModelSection(_Strict):
     or ``{ choices = [...] }``; an undeclared name adds a parameter."""
 
 
+class DockerSection(_Strict):
+    """How model containers are built and run (``backend.kind = "docker"``)."""
+
+    image: str = Field(min_length=1)
+    """Image to run; with ``build`` set, the tag the built image gets."""
+    build: Path | None = None
+    """Folder with the Dockerfile to build from (default: use ``image`` as it is)."""
+    dockerfile: str = "Dockerfile"
+    """Dockerfile name inside ``build``."""
+    wheelhouse: Path | None = None
+    """Folder of wheels added to the build context as ``wheels/`` (``make wheelhouse``), so
+    the build installs the local SDK without a network."""
+    build_args: dict[str, str] = Field(default_factory=dict)
+    """Build arguments, e.g. ``{ BASE_IMAGE = "mow-base:bookworm" }``."""
+    transport: Literal["unix", "tcp"] = "unix"
+    """``unix``: socket in a folder mounted from the host, container without network;
+    ``tcp``: port published on 127.0.0.1 only (remote engines, languages without unix sockets)."""
+    network: bool = False
+    """Give the container a network (it has none by default; ``tcp`` always gets a bridge)."""
+    memory: str = "2g"
+    """Memory limit (Docker syntax: 512m, 2g)."""
+    cpus: float = Field(default=1.0, gt=0)
+    """CPU limit, in cores."""
+    pids_limit: int = Field(default=256, ge=16)
+    """Largest number of processes and threads in the container."""
+    tmpfs_size: str = "256m"
+    """Size of the writable /tmp (the root filesystem is read-only)."""
+    user: str | None = None
+    """``uid:gid`` to run as (default: the host user, or 10001:10001 when the host user is root)."""
+
+
 class BackendSection(_Strict):
-    kind: Literal["process", "address"] = "process"
-    """``process``: start the model server as a child process on a unix socket;
-    ``address``: use servers that are already running (``addresses``)."""
+    kind: Literal["process", "docker", "address"] = "process"
+    """``process``: the model server as a child process on a unix socket;
+    ``docker``: one hardened container per worker (``[backend.docker]``);
+    ``address``: servers that are already running (``addresses``)."""
     workers: int = Field(default=1, ge=1, le=64)
-    """Model servers started, one trial each at a time (process backend)."""
+    """Model servers started, one trial each at a time."""
     addresses: list[str] = Field(default_factory=list)
-    """gRPC addresses of running model servers (``address`` backend)."""
+    """gRPC addresses of running model servers (``address`` backend), one per worker."""
+    docker: DockerSection | None = None
+    """Image and limits for the ``docker`` backend."""
     start_timeout_s: float = Field(default=60.0, gt=0)
     """Seconds to wait for a model server to report SERVING."""
 
     @model_validator(mode="after")
-    def _addresses_for_address_kind(self) -> "BackendSection":
+    def _settings_for_kind(self) -> "BackendSection":
         if self.kind == "address" and not self.addresses:
             raise ValueError("the address backend needs addresses = ['host:port', ...]")
+        if self.kind == "docker" and self.docker is None:
+            raise ValueError('the docker backend needs a [backend.docker] section with at least image = "..."')
         return self
 
 
@@ -209,6 +246,12 @@ class MowConfig(_Strict):
     source: Path | None = None
     """The file this config was read from (set by :func:`load_config`)."""
 
+    @model_validator(mode="after")
+    def _entrypoint_for_process(self) -> "MowConfig":
+        if self.backend.kind == "process" and self.model.entrypoint is None:
+            raise ValueError('model.entrypoint: required for the process backend ("module:ClassName")')
+        return self
+
     def resolve_paths(self, base: Path) -> "MowConfig":
         """Paths made absolute relative to ``base`` (the config file's folder)."""
         return self.model_copy(
@@ -216,8 +259,18 @@ class MowConfig(_Strict):
                 "data": self.data.model_copy(update={"path": (base / self.data.path).resolve()}),
                 "model": self.model.model_copy(update={"path": (base / self.model.path).resolve()}),
                 "output": self.output.model_copy(update={"dir": (base / self.output.dir).resolve()}),
+                "backend": self.backend.model_copy(update={"docker": _resolve_docker(self.backend.docker, base)}),
             }
         )
+
+
+def _resolve_docker(docker: DockerSection | None, base: Path) -> DockerSection | None:
+    if docker is None:
+        return None
+    return docker.model_copy(update={
+        "build": (base / docker.build).resolve() if docker.build else None,
+        "wheelhouse": (base / docker.wheelhouse).resolve() if docker.wheelhouse else None,
+    })
 
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> MowConfig:

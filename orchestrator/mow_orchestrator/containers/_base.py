@@ -38,3 +38,10 @@ class Backend(abc.ABC):
 
     def stop_all(self) -> None:
         """Stop everything this backend started (called on every exit path)."""
+
+    def prepare(self, on_event=lambda message: None) -> None:
+        """Work done once before the first server starts (e.g. building an image)."""
+
+    def diagnose(self, model: RunningModel) -> str | None:
+        """Why ``model``'s server is gone (exit code, OOM, last log line); None if unknown."""
+        return None

@@ -77,6 +77,16 @@ class ProcessBackend(Backend):
             ) from None
         return model
 
+    def diagnose(self, model: RunningModel) -> str | None:
+        with self._lock:
+            child = self._children.get(model.worker)
+        if child is None or child.poll() is None:
+            return None
+        code = child.returncode
+        how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+        last = _last_line(Path(model.log_path)) if model.log_path else ""
+        return f"the model server process {how}" + (f"; last log line: {last}" if last else "")
+
     def stop(self, model: RunningModel) -> None:
         model.client.close()
         with self._lock:

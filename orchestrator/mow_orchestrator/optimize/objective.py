@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import queue
 import statistics
 import uuid
 from dataclasses import asdict, dataclass
@@ -15,7 +14,7 @@ from mow_model_sdk.arrow_io import ipc_to_predictions
 from mow_model_sdk.params import encode_value
 
 from ..client import EncodedDataset, ModelClient, row_range
-from ..containers import RunningModel
+from ..containers import ModelPool
 from ..data import Window, make_windows
 from ..errors import ModelFailure, ModelServerError
 from ..metrics import Metric
@@ -63,27 +62,30 @@ class TrialSetup:
 class Objective:
     """Callable for ``study.optimize``: suggest, train on a free server, score.
 
-    Servers come from a queue, so with ``n_jobs`` threads each trial has a
-    server of its own.
+    Servers come from the pool, so with ``n_jobs`` threads each trial has a
+    server of its own. When a server dies mid-trial, the trial fails with the
+    reason (exit code, OOM kill) and the pool starts a fresh server.
     """
 
     def __init__(self, setup: TrialSetup, model_dims: list[Dimension], global_dims: list[Dimension],
-                 servers: list[RunningModel]) -> None:
+                 pool: ModelPool) -> None:
         self.setup = setup
         self.model_dims = model_dims
         self.global_dims = {d.name: d for d in global_dims}
-        self._free: queue.Queue[RunningModel] = queue.Queue()
-        for server in servers:
-            self._free.put(server)
+        self.pool = pool
 
     def __call__(self, trial: optuna.Trial) -> float:
         params = {d.name: d.suggest(trial) for d in self.model_dims}
         train = int(self.global_dims[TRAIN_ROWS].suggest(trial))
-        server = self._free.get()
+        server = self.pool.acquire()
         try:
             return run_trial(trial, server.client, self.setup, params, train)
+        except ModelServerError as lost:
+            server, reason = self.pool.replace(server)
+            trial.set_user_attr("failure", f"model server lost: {reason}")
+            raise ModelFailure("ModelServerLost", reason) from lost
         finally:
-            self._free.put(server)
+            self.pool.release(server)
 
 
 def train_request(setup: TrialSetup, params: dict[str, Value], windows: list[Window],
@@ -131,6 +133,16 @@ def run_trial(trial: optuna.Trial, client: ModelClient, setup: TrialSetup,
 
 def stream_window_results(call, target: np.ndarray, metric: Metric, windows: list[Window]):
     """Yield a WindowResult per window report; raise ModelFailure on a model error."""
+    for result, _ in stream_window_predictions(call, target, metric, windows):
+        yield result
+
+
+def stream_window_predictions(call, target: np.ndarray, metric: Metric, windows: list[Window]):
+    """Like :func:`stream_window_results`, yielding ``(WindowResult, predictions)`` pairs.
+
+    ``predictions`` are the values the model returned for the window's
+    validation rows, in row order (numbers, or labels for classification).
+    """
     by_id = {w.id: w for w in windows}
     try:
         for report in call:
@@ -142,8 +154,8 @@ def stream_window_results(call, target: np.ndarray, metric: Metric, windows: lis
                 window = by_id[w_report.window_id]
                 predictions = ipc_to_predictions(w_report.predictions)
                 score = metric(target[window.valid_start : window.valid_stop], predictions)
-                yield WindowResult(window.id, window.fold, score, w_report.fit_seconds,
-                                   w_report.predict_seconds, window.n_train, window.n_valid)
+                yield (WindowResult(window.id, window.fold, score, w_report.fit_seconds,
+                                    w_report.predict_seconds, window.n_train, window.n_valid), predictions)
             elif report.final.status == report_service_pb2.TRIAL_STATUS_FAILED:
                 e = report.final.error
                 raise ModelFailure(e.type, e.message, e.traceback, e.window_id)

@@ -1,4 +1,4 @@
-"""Run a whole study: data, model servers, Optuna, holdout score, report."""
+"""Run a whole study: data, model servers, Optuna, validation and holdout score, reports."""
 
 from __future__ import annotations
 
@@ -10,16 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+from mow_model_sdk.params import decode_value
 
 from ..client import EncodedDataset
 from ..config import MowConfig
-from ..containers import RunningModel, make_backend, running_models
-from ..data import Split, Window, holdout_last, prepare, read_table, validation_starts
+from ..containers import ModelPool, RunningModel, make_backend
+from ..data import Split, holdout_last, prepare, read_table, validation_starts
 from ..errors import ConfigError, ModelFailure, ModelStartError
 from ..metrics import Metric, get_metric
-from ..reports.json_report import build_report, write_report
-from .objective import Objective, TrialSetup, stream_window_results, train_request
+from ..reports import ReportPaths, write_reports
+from .objective import Objective, TrialSetup
 from .search_space import global_space, model_space
+from .validation import ValidationInputs, validate_best
 
 TrialCallback = Callable[[optuna.Study, optuna.trial.FrozenTrial], None]
 
@@ -34,6 +36,8 @@ class RunResult:
     storage: str
     study_name: str
     report: dict[str, Any]
+    """The content of ``report.json``."""
+    paths: ReportPaths
 
 
 def load_split(config: MowConfig, metric: Metric) -> Split:
@@ -87,8 +91,9 @@ def run_study(
     dev = EncodedDataset.from_table(split.dev)
     on_event(f"data: {split.n_dev} development rows, {split.n_holdout} held out, {len(split.prepared.feature_columns)} features")
 
-    backend = make_backend(config, run_dir / "logs")
-    with running_models(backend, config.backend.workers) as servers:
+    backend = make_backend(config, run_dir / "logs", run_id=run_dir.name)
+    with ModelPool(backend, config.backend.workers, on_event) as pool:
+        servers = pool.servers  # live list: a server that dies is replaced in it
         spec = _model_spec(servers[0], config, metric)
         on_event(f"model: {spec.name} ({_TASK_NAMES.get(spec.task, 'unknown task')}) on {config.backend.workers} "
                  f"{config.backend.kind} worker(s): {', '.join(s.description for s in servers)}")
@@ -105,21 +110,25 @@ def run_study(
         study.set_user_attr("model", spec.name)
         study.set_user_attr("n_dev_rows", split.n_dev)
         study.set_user_attr("n_holdout_rows", split.n_holdout)
-        for server in servers:  # data crosses the wire once per server, before any trial
-            server.client.ensure_dataset(dev)
-        objective = Objective(setup, model_dims, global_dims, servers)
+        pool.upload(dev)  # data crosses the wire once per server, before any trial
+        objective = Objective(setup, model_dims, global_dims, pool)
         on_optimize_start()
         study.optimize(
             objective, n_trials=config.study.n_trials, timeout=config.study.timeout_s,
             n_jobs=config.backend.workers, catch=(ModelFailure,), callbacks=list(callbacks),
         )
-        holdout = _score_holdout(study, split, setup, servers[0], on_event)
-        if holdout is not None:
-            study.set_user_attr("holdout", holdout)
+        target_lags = config.data.lags.get(split.prepared.target, [])
+        inputs = ValidationInputs(
+            split=split, setup=setup, task=study.user_attrs["task"], model_dims=model_dims,
+            declared_defaults={p.name: decode_value(p.default) for p in spec.params if p.HasField("default")},
+            target_lag=min(target_lags) if target_lags else None,
+        )
+        validation = validate_best(study, inputs, servers[0].client, run_dir, on_event)
+        if validation is not None:
+            study.set_user_attr("validation", validation)
 
-    report = build_report(study)
-    write_report(report, run_dir)
-    return RunResult(run_dir, storage, study.study_name, report)
+    paths = write_reports(study, run_dir)
+    return RunResult(run_dir, storage, study.study_name, paths.data, paths)
 
 
 def _model_spec(server: RunningModel, config: MowConfig, metric: Metric):
@@ -143,34 +152,3 @@ def _create_study(config: MowConfig, storage: str, metric: Metric) -> optuna.Stu
         storage=storage, study_name=config.study.name, direction=metric.direction,
         sampler=optuna.samplers.TPESampler(seed=config.study.seed), pruner=pruner, load_if_exists=True,
     )
-
-
-def _score_holdout(study: optuna.Study, split: Split, setup: TrialSetup, server: RunningModel,
-                   on_event: Callable[[str], None]) -> dict[str, Any] | None:
-    """Fit the best configuration on the last development rows, score it once on the holdout."""
-    completed = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-    if split.n_holdout == 0 or not completed:
-        return None
-    best = study.best_trial
-    train = int(best.params.get("windows.train", setup.train_max))
-    train_stop = split.n_dev - setup.gap
-    train_start = 0 if setup.windows_kind == "expanding" else max(0, train_stop - train)
-    window = Window("holdout", train_start, train_stop, split.n_dev, split.full.num_rows)
-    full = EncodedDataset.from_table(split.full)  # the holdout rows reach the model only now
-    target = split.full.column(split.prepared.target).to_numpy()
-    params = best.user_attrs["model_params"]
-    on_event(f"holdout: refitting trial {best.number} on rows [{train_start}, {train_stop}) and scoring {split.n_holdout} unseen rows")
-    try:
-        server.client.ensure_dataset(full)
-        call = server.client.train(train_request(setup, params, [window], dataset=full))
-        (result,) = stream_window_results(call, target, setup.metric, [window])
-    except ModelFailure as failure:
-        return {"error": str(failure)}
-    baseline_pred = target[train_start:train_stop].mean() if setup.metric.numeric_target else None
-    baseline = (setup.metric(target[split.n_dev:], [baseline_pred] * split.n_holdout)
-                if baseline_pred is not None else None)
-    return {
-        "metric": setup.metric.name, "score": result.score, "trial": best.number,
-        "train_rows": [train_start, train_stop], "holdout_rows": [split.n_dev, split.full.num_rows],
-        "baseline": {"name": "mean of train target", "score": baseline} if baseline is not None else None,
-    }

@@ -1,0 +1,276 @@
+"""Docker backend: one hardened container per worker, found again by its labels.
+
+By default the model server listens on a unix socket in a host folder mounted
+at ``/run/mow`` and the container has no network at all. Every container runs
+as a non-root user with a read-only root filesystem, a tmpfs ``/tmp``, no
+capabilities, no-new-privileges and memory/CPU/pids limits, and carries the
+labels ``mow=1``, ``mow.run``, ``mow.study`` and ``mow.worker`` so that
+``mow-orchestrate containers prune`` finds leftovers of a killed run.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tarfile
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from ..client import ModelClient
+from ..config import DockerSection
+from ..errors import ModelStartError
+from ._base import Backend, RunningModel
+
+LABEL = "mow"
+SOCKET_DIR_IN_CONTAINER = "/run/mow"
+CONTAINER_PORT = 50051
+#: Seconds a container gets to stop after SIGTERM before it is killed.
+STOP_GRACE_S = 5
+
+
+def docker_client():
+    """A connected Docker SDK client; ModelStartError when no engine answers."""
+    import docker
+
+    try:
+        client = docker.from_env()
+        client.ping()
+    except Exception as exc:  # docker.errors.DockerException and connection errors
+        raise ModelStartError(
+            f"no Docker engine answers ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
+            "start dockerd or set DOCKER_HOST"
+        ) from None
+    return client
+
+
+def build_image(settings: DockerSection, *, on_event=lambda message: None) -> str:
+    """Build ``settings.image`` from ``settings.build`` (plus the wheelhouse as ``wheels/``).
+
+    Returns the image id. Raises ModelStartError with the failing step's log tail.
+    """
+    import docker
+
+    folder = settings.build
+    assert folder is not None
+    dockerfile = folder / settings.dockerfile
+    if not dockerfile.is_file():
+        raise ModelStartError(f"backend.docker.build: no {settings.dockerfile} in {folder}")
+    if settings.wheelhouse is not None and not any(settings.wheelhouse.glob("*.whl")):
+        raise ModelStartError(
+            f"backend.docker.wheelhouse: no wheels in {settings.wheelhouse}; run `make wheelhouse` first"
+        )
+    client = docker_client()
+    on_event(f"docker: building {settings.image} from {dockerfile}")
+    context = _build_context(folder, settings.wheelhouse)
+    log: list[str] = []
+    try:
+        for chunk in client.api.build(
+            fileobj=context, custom_context=True, encoding="gzip", tag=settings.image,
+            dockerfile=settings.dockerfile, buildargs=settings.build_args, rm=True, forcerm=True, decode=True,
+        ):
+            if "stream" in chunk:
+                log.extend(line for line in chunk["stream"].splitlines() if line.strip())
+            if "error" in chunk:
+                tail = " | ".join(log[-6:])
+                raise ModelStartError(
+                    f"docker build of {settings.image} failed: {chunk['error'].strip()} (last steps: {tail})"
+                )
+    except docker.errors.APIError as exc:
+        raise ModelStartError(f"docker build of {settings.image} failed: {exc.explanation or exc}") from None
+    return client.images.get(settings.image).id
+
+
+def _build_context(folder: Path, wheelhouse: Path | None) -> io.BytesIO:
+    """A gzipped tar of ``folder`` (honouring a simple .dockerignore) plus ``wheels/``."""
+    ignored = set()
+    ignore_file = folder / ".dockerignore"
+    if ignore_file.is_file():
+        ignored = {line.strip().rstrip("/") for line in ignore_file.read_text().splitlines()
+                   if line.strip() and not line.startswith("#")}
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as tar:
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder)
+            if any(rel.match(pattern) or rel.parts[0] == pattern for pattern in ignored):
+                continue
+            if path.is_file():
+                tar.add(path, arcname=str(rel))
+        if wheelhouse is not None:
+            for wheel in sorted(wheelhouse.glob("*.whl")):
+                tar.add(wheel, arcname=f"wheels/{wheel.name}")
+    buffer.seek(0)
+    return buffer
+
+
+class DockerBackend(Backend):
+    """Run ``settings.image`` once per worker.
+
+    Args:
+        settings: image, transport and limits.
+        run_id: unique id of this run (label ``mow.run``).
+        study: study name (label ``mow.study``).
+        log_dir: container logs are written to ``log_dir/model-worker<N>.log``.
+        start_timeout_s: seconds to wait for SERVING.
+    """
+
+    def __init__(self, settings: DockerSection, *, run_id: str, study: str, log_dir: Path,
+                 start_timeout_s: float = 60.0) -> None:
+        self.settings = settings
+        self.run_id = run_id
+        self.study = study
+        self.log_dir = log_dir
+        self.start_timeout_s = start_timeout_s
+        self.docker = docker_client()
+        self._socket_root = Path(tempfile.mkdtemp(prefix="mow-d-"))
+        self._containers: dict[int, object] = {}
+        self._lock = threading.Lock()
+
+    def prepare(self, on_event=lambda message: None) -> None:
+        """Build the image when ``build`` is set; check that the image exists."""
+        import docker
+
+        if self.settings.build is not None:
+            build_image(self.settings, on_event=on_event)
+        try:
+            self.docker.images.get(self.settings.image)
+        except docker.errors.ImageNotFound:
+            raise ModelStartError(
+                f"backend.docker.image: image {self.settings.image!r} not found here (no registry is used); "
+                "build it or set backend.docker.build"
+            ) from None
+
+    def start(self, worker: int) -> RunningModel:
+        container, address = self._run_container(worker)
+        client = ModelClient(address)
+        model = RunningModel(worker, client, f"container {container.short_id}", str(self._log_path(worker)))
+
+        def alive() -> bool:
+            container.reload()
+            return container.status in ("created", "running")
+
+        try:
+            client.wait_serving(self.start_timeout_s, alive=alive)
+        except ModelStartError as exc:
+            reason = self.diagnose(model) or str(exc)
+            self.stop(model)
+            raise ModelStartError(f"model container from {self.settings.image!r} did not start: {reason}") from None
+        return model
+
+    def _run_container(self, worker: int):
+        import docker
+
+        s = self.settings
+        socket_dir = self._socket_root / f"worker{worker}-{int(time.monotonic() * 1000)}"
+        socket_dir.mkdir(mode=0o700)
+        user = s.user or (f"{os.getuid()}:{os.getgid()}" if os.getuid() != 0 else "10001:10001")
+        if os.getuid() == 0:
+            uid, gid = (int(v) for v in user.split(":"))
+            os.chown(socket_dir, uid, gid)
+        kwargs = dict(
+            detach=True, user=user, read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges"],
+            tmpfs={"/tmp": f"rw,nosuid,nodev,size={s.tmpfs_size},mode=1777"},
+            mem_limit=s.memory, memswap_limit=s.memory, nano_cpus=int(s.cpus * 1e9), pids_limit=s.pids_limit,
+            labels={LABEL: "1", f"{LABEL}.run": self.run_id, f"{LABEL}.study": self.study, f"{LABEL}.worker": str(worker)},
+            environment={"PYTHONUNBUFFERED": "1"},
+        )
+        if s.transport == "unix":
+            listen = f"unix:{SOCKET_DIR_IN_CONTAINER}/model.sock"
+            kwargs.update(
+                network_mode="bridge" if s.network else "none",
+                volumes={str(socket_dir): {"bind": SOCKET_DIR_IN_CONTAINER, "mode": "rw"}},
+            )
+        else:
+            listen = f"0.0.0.0:{CONTAINER_PORT}"
+            kwargs.update(ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", None)})
+        kwargs["environment"]["MOW_LISTEN"] = listen
+        try:
+            container = self.docker.containers.run(s.image, command=["--listen", listen], **kwargs)
+        except docker.errors.ImageNotFound:
+            raise ModelStartError(f"backend.docker.image: image {s.image!r} not found") from None
+        except docker.errors.APIError as exc:
+            raise ModelStartError(f"docker could not start {s.image!r}: {exc.explanation or exc}") from None
+        with self._lock:
+            self._containers[worker] = container
+        if s.transport == "unix":
+            return container, f"unix:{socket_dir}/model.sock"
+        container.reload()
+        port = container.ports[f"{CONTAINER_PORT}/tcp"][0]["HostPort"]
+        return container, f"127.0.0.1:{port}"
+
+    def diagnose(self, model: RunningModel) -> str | None:
+        """Why a container stopped: OOM kill, exit code, last log line; None if it runs."""
+        import docker
+
+        with self._lock:
+            container = self._containers.get(model.worker)
+        if container is None:
+            return None
+        try:
+            container.reload()
+        except docker.errors.NotFound:
+            return "the container was removed"
+        state = container.attrs.get("State", {})
+        if state.get("Running"):
+            return None
+        last = [line for line in container.logs(tail=20).decode(errors="replace").splitlines() if line.strip()]
+        parts = []
+        if state.get("OOMKilled"):
+            parts.append(f"the container was killed for using more than its memory limit ({self.settings.memory})")
+        else:
+            parts.append(f"the container exited with code {state.get('ExitCode')}")
+        if last:
+            parts.append(f"last log line: {last[-1].strip().removeprefix('mow-model: error: ')}")
+        return "; ".join(parts)
+
+    def stop(self, model: RunningModel) -> None:
+        model.client.close()
+        with self._lock:
+            container = self._containers.pop(model.worker, None)
+        if container is not None:
+            self._remove(container, self._log_path(model.worker))
+
+    def stop_all(self) -> None:
+        with self._lock:
+            leftovers = list(self._containers.items())
+            self._containers.clear()
+        for worker, container in leftovers:
+            self._remove(container, self._log_path(worker))
+        shutil.rmtree(self._socket_root, ignore_errors=True)
+
+    def _log_path(self, worker: int) -> Path:
+        return self.log_dir / f"model-worker{worker}.log"
+
+    def _remove(self, container, log_path: Path) -> None:
+        import docker
+
+        try:
+            container.stop(timeout=STOP_GRACE_S)
+        except docker.errors.APIError:
+            pass
+        try:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            with open(log_path, "ab") as log:
+                log.write(container.logs())
+        except (docker.errors.APIError, OSError):
+            pass
+        try:
+            container.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+
+
+def list_containers(run_id: str | None = None) -> list:
+    """Containers (running or not) that carry MOW's labels, optionally of one run."""
+    labels = [f"{LABEL}=1"] + ([f"{LABEL}.run={run_id}"] if run_id else [])
+    return docker_client().containers.list(all=True, filters={"label": labels})
+
+
+def prune_containers(run_id: str | None = None) -> int:
+    """Force-remove MOW's containers (of one run, or all). Returns how many."""
+    containers = list_containers(run_id)
+    for container in containers:
+        container.remove(force=True)
+    return len(containers)
