@@ -8,11 +8,14 @@ Optuna explores as a global parameter next to the model's own.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel, ConfigDict, Discriminator, Field, PlainValidator, Tag, ValidationError, field_validator, model_validator,
+)
 
 from .errors import ConfigError
 from .metrics import METRICS
@@ -97,62 +100,219 @@ class StudySection(_Strict):
 
 
 class DataSection(_Strict):
-    path: Path
-    """Dataset file: CSV (also .csv.gz), Parquet, Feather/Arrow IPC or JSON lines."""
+    """Where the dataset comes from and how its rows are prepared (see ``mow_orchestrator.data``)."""
+
+    path: Path | None = None
+    """Local dataset file: CSV (also .csv.gz, .zip), Parquet, Feather/Arrow IPC or JSON lines."""
+    url: str | None = None
+    """``https://``, ``http://`` or ``file://`` URL, downloaded once into ``cache_dir`` (needs ``sha256``)."""
+    package: str | None = None
+    """A file shipped inside an installed Python package: ``"package.module:relative/path.csv"``."""
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
+    """Expected SHA-256 of the downloaded (or local) file, 64 hex digits; required with ``url``."""
+    cache_dir: Path | None = None
+    """Download cache (default: the user cache folder, ``~/.cache/mow``; ``MOW_CACHE_DIR`` overrides it)."""
     format: Literal["auto", "csv", "parquet", "feather", "jsonl"] = "auto"
     """File format; ``auto`` goes by the file extension."""
+    columns: list[str] | None = None
+    """Read only these columns (names before ``rename``; default: all)."""
+    rename: dict[str, str] = Field(default_factory=dict)
+    """Rename columns, ``{ old = "new" }``; every other field uses the new names."""
+    types: dict[str, Literal["float64", "int64", "bool", "string", "timestamp"]] = Field(default_factory=dict)
+    """Coerce columns to a type, e.g. ``{ store = "string" }``; a value that does not convert is an error."""
     time_column: str | None = None
     """Column that orders the rows in time; rows are sorted by it."""
+    time_format: str | None = None
+    """``strptime`` format of a text time column (default: ISO 8601, then ``%Y/%m/%d`` and similar)."""
+    timezone: str | None = None
+    """IANA zone (``Europe/Berlin``) of the time column: naive times are read as local times there,
+    aware times are converted to it. Calendar spans (``1D``) then follow that zone's calendar."""
+    series_column: str | None = None
+    """Panel data: the column naming each series; rows are sorted by (time, series), so a
+    time range is a contiguous block of rows that holds every series."""
     target: str = Field(min_length=1)
     """Column the model predicts."""
     features: list[str] = Field(default_factory=list)
-    """Columns the model sees as inputs (lag columns are added to them)."""
+    """Columns the model sees as inputs (feature columns from ``lags`` and ``[features]`` are added)."""
     lags: dict[str, list[Annotated[int, Field(ge=1)]]] = Field(default_factory=dict)
-    """Lagged copies of columns, in rows: ``{ temp = [1, 7] }`` adds ``temp_lag1``
-    and ``temp_lag7`` (the value 1 and 7 rows earlier). The first rows, which
+    """Lagged copies of columns, in time steps: ``{ temp = [1, 7] }`` adds ``temp_lag1``
+    and ``temp_lag7`` (the value 1 and 7 steps earlier, per series). The first rows, which
     lack a lagged value, are dropped."""
+    duplicates: Literal["error", "first", "last", "keep"] = "error"
+    """Rows with the same timestamp (same series and timestamp for panel data): ``error``
+    names them; ``first``/``last`` keep one; ``keep`` keeps all (they then form one time step)."""
+    missing: Literal["error", "drop", "ffill"] = "error"
+    """Null, NaN or infinite inputs: ``error`` names the column and first rows; ``drop``
+    drops those rows; ``ffill`` carries the last valid value forward (per series; the
+    target is never filled, leading gaps are dropped)."""
 
     @model_validator(mode="after")
-    def _has_inputs(self) -> "DataSection":
-        if not self.features and not self.lags:
-            raise ValueError("give at least one input column in features or lags")
+    def _one_source(self) -> "DataSection":
+        given = [n for n in ("path", "url", "package") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of path, url or package" + (f" (got {', '.join(given)})" if given else ""))
+        if self.url is not None:
+            if not self.url.startswith(("https://", "http://", "file://")):
+                raise ValueError(f"url {self.url!r} must start with https://, http:// or file://")
+            if self.sha256 is None:
+                raise ValueError("a url needs sha256 = '<64 hex digits>' so the download can be verified "
+                                 "(`sha256sum FILE` prints it)")
+        if self.package is not None and not re.match(r"^[A-Za-z_][\w.]*:[^:]+$", self.package):
+            raise ValueError(f"package {self.package!r} must look like 'package.module:relative/path.csv'")
         if self.target in self.features:
             raise ValueError(f"the target {self.target!r} cannot also be a feature (use lags for its past values)")
+        if self.timezone is not None:
+            from .data.spans import zone
+
+            zone(self.timezone)
         return self
+
+    @property
+    def source_name(self) -> str:
+        """The path, URL or package file, for messages."""
+        return str(self.path or self.url or self.package)
+
+
+class RollingFeature(_Strict):
+    """Rolling statistics of one column over the ``window`` steps that end ``lag`` steps back."""
+
+    windows: list[Annotated[int, Field(ge=1)]] = Field(min_length=1)
+    """Window lengths in time steps (per series)."""
+    stats: list[Literal["mean", "std", "min", "max", "sum"]] = Field(default_factory=lambda: ["mean"])
+    """Statistics to compute; column ``<col>_roll<window>_<stat>``."""
+    lag: int = Field(default=1, ge=0)
+    """Steps between the window's last row and the row it describes (0 includes the row itself;
+    never 0 for the target, which would leak it)."""
+
+
+class FeaturesSection(_Strict):
+    """Global feature parameters, computed without looking ahead: the feature of row ``t``
+    uses only rows at or before ``t`` (of the same series)."""
+
+    rolling: dict[str, RollingFeature] = Field(default_factory=dict)
+    """``{ temp = { windows = [7, 28], stats = ["mean", "std"] } }``."""
+    diff: dict[str, list[Annotated[int, Field(ge=1)]]] = Field(default_factory=dict)
+    """Differences ``x[t-1] - x[t-1-k]`` per ``k`` (one step back, so safe for the target):
+    column ``<col>_diff<k>``."""
+    scale: Literal["none", "expanding"] = "none"
+    """``expanding``: every input column becomes ``(x - mean) / std`` with mean and std of the rows
+    up to and including ``t`` (per series), so no future row enters."""
 
 
 class HoldoutSection(_Strict):
+    """The held-out test part; it never reaches a model server during optimization."""
+
+    kind: Literal["last", "stratified", "random"] = "last"
+    """``last``: the last rows in time; ``stratified``/``random``: a seeded random part
+    (i.i.d. data; ``stratified`` keeps each target class's share)."""
     fraction: float = Field(default=0.2, ge=0.0, lt=1.0)
-    """Share of the last rows kept as the held-out test part (0 keeps none)."""
+    """Share of rows kept as the test part (0 keeps none); for ``last``, rounded down to whole time steps."""
+    rows: int | None = Field(default=None, ge=1)
+    """``last``: exactly the last ``rows`` time steps (rows, when timestamps are distinct) instead of ``fraction``."""
+    cutoff: str | None = None
+    """``last``: every row at or after this ISO 8601 time (e.g. ``2015-01-01``) instead of ``fraction``."""
+    seed: int = 0
+    """Seed of the random and stratified parts."""
+
+    @model_validator(mode="after")
+    def _one_size(self) -> "HoldoutSection":
+        sizes = [n for n in ("rows", "cutoff") if getattr(self, n) is not None]
+        if "fraction" in self.model_fields_set:
+            sizes.append("fraction")
+        if len(sizes) > 1:
+            raise ValueError(f"give only one of fraction, rows or cutoff (got {', '.join(sizes)})")
+        if self.kind != "last" and (self.rows is not None or self.cutoff is not None):
+            raise ValueError(f"a {self.kind} holdout is sized by fraction; rows and cutoff are for kind = 'last'")
+        return self
+
+
+def _length(value: Any, minimum: int) -> int | str:
+    """A count (``>= minimum``) or a time span text such as ``"90D"``."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError("expected a count of rows such as 30 or a time span such as '90D'")
+    if isinstance(value, int):
+        if value < minimum:
+            raise ValueError(f"Input should be greater than or equal to {minimum}")
+        return value
+    from .data.spans import parse_span
+
+    parse_span(value)
+    return value.strip()
+
+
+PositiveLength = Annotated[Union[int, str], PlainValidator(lambda v: _length(v, 1))]
+"""A count (at least 1) or a time span text."""
+Length = Annotated[Union[int, str], PlainValidator(lambda v: _length(v, 0))]
+"""A count (at least 0) or a time span text."""
+TunableLength = Annotated[
+    Union[Annotated[PositiveLength, Tag("value")], Annotated[IntRange, Tag("range")]], Discriminator(_shape)
+]
 
 
 class WindowsSection(_Strict):
+    """Walk-forward windows. Lengths are counts of time steps (rows, when timestamps are
+    distinct) or time spans such as ``"90D"``, ``"12h"`` (see ``data/spans.py``)."""
+
     kind: Literal["sliding", "expanding"] = "sliding"
-    """``sliding``: fixed train length; ``expanding``: train on every row before the gap."""
-    train: TunableInt = 365
-    """Train rows per window (*tunable* for sliding windows; minimum rows for expanding)."""
-    validation: int = Field(default=30, ge=1)
-    """Validation rows per window."""
-    step: int | None = Field(default=None, ge=1)
-    """Rows between the starts of consecutive validation windows (default: ``validation``)."""
-    gap: int = Field(default=0, ge=0)
-    """Rows left out between train and validation (embargo)."""
+    """``sliding``: fixed train length; ``expanding``: train on every row of the fold before the gap."""
+    train: TunableLength = 365
+    """Train length per window (*tunable* as a count for sliding windows; the minimum for expanding)."""
+    validation: PositiveLength = 30
+    """Validation length per window."""
+    step: PositiveLength | None = None
+    """Between the starts of consecutive validation windows (default: ``validation``)."""
+    gap: Length = 0
+    """Left out between train and validation (embargo)."""
+    anchor: Literal["start", "end"] = "start"
+    """``start``: the first window starts as early as the train part allows (or at ``start``);
+    ``end``: the last window ends at the end of the data (as scikit-learn's TimeSeriesSplit)."""
+    start: str | None = None
+    """Earliest start of a validation window, ISO 8601 (an off-grid time rounds up to the next timestamp)."""
+    partial: Literal["drop", "keep"] = "drop"
+    """A last validation window that runs past the end: ``drop`` it or ``keep`` it shorter."""
     max_windows: int | None = Field(default=None, ge=1)
-    """Keep only the most recent windows (default: all that fit)."""
+    """Keep only the most recent windows, per fold (default: all that fit)."""
 
     @model_validator(mode="after")
     def _tunable_only_when_sliding(self) -> "WindowsSection":
         if self.kind == "expanding" and isinstance(self.train, IntRange):
             raise ValueError("train can only be tuned for sliding windows (expanding windows use every earlier row)")
+        if self.start is not None and self.anchor == "end":
+            raise ValueError("start applies to anchor = 'start'; with anchor = 'end' the windows end at the data's end")
         return self
 
     @property
-    def step_rows(self) -> int:
-        return self.step or self.validation
+    def step_rows(self) -> int | str:
+        """The step, defaulting to ``validation``."""
+        return self.step if self.step is not None else self.validation
 
     @property
-    def max_train(self) -> int:
+    def max_train(self) -> int | str:
+        """The largest train length a trial may pick (placement length)."""
         return self.train.high if isinstance(self.train, IntRange) else self.train
+
+
+class FoldsSection(_Strict):
+    """Cut the development part into folds first (windows then slide inside each fold), or use
+    k-fold families for i.i.d. data."""
+
+    kind: Literal["none", "blocks", "period"] = "none"
+    """``none``: windows run across the whole development part; ``blocks``: ``n`` contiguous
+    blocks of equal time steps; ``period``: one fold per calendar ``period``."""
+    n: int = Field(default=5, ge=1)
+    """Number of blocks (``blocks``)."""
+    period: str = "1Y"
+    """Calendar period of a fold (``period``): ``1Y`` years, ``3M`` quarters, ``1M``, ``1W``, ``1D``."""
+    drop_short: bool = False
+    """Leave out folds too short for one window (default: such a fold is an error)."""
+
+    @field_validator("period")
+    @classmethod
+    def _span(cls, value: str) -> str:
+        from .data.spans import parse_span
+
+        parse_span(value)
+        return value
 
 
 class ModelSection(_Strict):
@@ -240,6 +400,8 @@ class MowConfig(_Strict):
     data: DataSection
     holdout: HoldoutSection = HoldoutSection()
     windows: WindowsSection = WindowsSection()
+    folds: FoldsSection = FoldsSection()
+    features: FeaturesSection = FeaturesSection()
     model: ModelSection
     backend: BackendSection = BackendSection()
     output: OutputSection = OutputSection()
@@ -252,11 +414,25 @@ class MowConfig(_Strict):
             raise ValueError('model.entrypoint: required for the process backend ("module:ClassName")')
         return self
 
+    @model_validator(mode="after")
+    def _has_inputs(self) -> "MowConfig":
+        f = self.features
+        if not (self.data.features or self.data.lags or f.rolling or f.diff):
+            raise ValueError("data: give at least one input column in data.features, data.lags or [features]")
+        target = self.data.target
+        if target in f.rolling and f.rolling[target].lag == 0:
+            raise ValueError(f"features.rolling.{target}.lag: 0 would put the target of row t into its own "
+                             "feature; use lag >= 1")
+        return self
+
     def resolve_paths(self, base: Path) -> "MowConfig":
         """Paths made absolute relative to ``base`` (the config file's folder)."""
         return self.model_copy(
             update={
-                "data": self.data.model_copy(update={"path": (base / self.data.path).resolve()}),
+                "data": self.data.model_copy(update={
+                    "path": (base / self.data.path).resolve() if self.data.path is not None else None,
+                    "cache_dir": (base / self.data.cache_dir).resolve() if self.data.cache_dir is not None else None,
+                }),
                 "model": self.model.model_copy(update={"path": (base / self.model.path).resolve()}),
                 "output": self.output.model_copy(update={"dir": (base / self.output.dir).resolve()}),
                 "backend": self.backend.model_copy(update={"docker": _resolve_docker(self.backend.docker, base)}),

@@ -1,31 +1,57 @@
 """Walk-forward validation windows as row ranges into the development part.
 
-Validation windows advance by ``step`` rows; each trains on rows that end
-``gap`` rows before its validation rows start. With ``train`` = 4, ``gap`` = 1,
-``validation`` = 2, ``step`` = 2 (``*`` train, ``-`` gap, ``x`` validation)::
+Every length (``train``, ``gap``, ``validation``, ``step``) is either a count
+of *time steps* (distinct timestamps; rows when timestamps are distinct or
+there is no time column) or a time span such as ``"90D"`` (see
+:mod:`.spans`). Lengths are measured on the time axis (:mod:`.timeaxis`), so
+rows that share a timestamp always land on the same side of every boundary.
+
+With ``train`` = 4, ``gap`` = 1, ``validation`` = 2, ``step`` = 2
+(``*`` train, ``-`` gap, ``x`` validation, one column per time step)::
 
     sliding                    expanding
     * * * * - x x . . .        * * * * - x x . . .
     . . * * * * - x x .        * * * * * * - x x .
 
-The validation windows are placed for the *largest* train length the search
-may pick (``train_max``), so every trial is scored on the same validation
-rows whatever train length it tries. Window ``i`` validates rows
-``[first + i*step, first + i*step + validation)`` with ``first = train_max + gap``;
-a last window shorter than ``validation`` is dropped. ``max_windows`` keeps
-the most recent ones.
+Placement. Validation windows are placed for the *largest* train length the
+search may pick (``train`` of :class:`WindowSpec`), so every trial is scored
+on the same validation rows whatever train length it tries. A validation
+window starting at step ``v`` trains on steps before ``back(v, gap)``:
+``gap`` counts steps left out, or for a span, every train timestamp ``t``
+satisfies ``t < time(v) - gap``.
+
+- ``anchor = "start"``: the first validation window starts at the earliest
+  step with a whole ``train + gap`` before it inside its fold (or at
+  ``start``, a time, rounded up to the next timestamp); window ``k`` starts
+  ``k`` steps later (``k × step`` counted on the calendar from the first
+  start, then rounded up to the next timestamp). A last window whose
+  validation runs past the end is dropped, or kept shorter with
+  ``partial = "keep"`` (only that one window can be short).
+- ``anchor = "end"``: the last validation window ends at the end of the fold
+  and the others step backwards from it, as in scikit-learn's TimeSeriesSplit;
+  windows that would lack a whole train part are left out.
+
+A window whose validation span holds no timestamp (a hole in the data) is
+left out. ``max_windows`` keeps the most recent windows of each fold.
+
+Folds (:mod:`.folds`) cut the development part into contiguous blocks of
+time; windows then slide inside each fold (train and validation rows both
+inside it) and carry the fold's number.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 from ..errors import DataError
+from .spans import TICKS_PER_SECOND, Span
+from .timeaxis import Length, TimeAxis, describe_length
 
 
 @dataclass(frozen=True)
 class Window:
-    """Half-open row ranges ``[start, stop)`` of one train/validation pair."""
+    """Half-open row ranges ``[start, stop)`` of one train/validation pair, and its fold."""
 
     id: str
     train_start: int
@@ -43,38 +69,294 @@ class Window:
         return self.valid_stop - self.valid_start
 
 
+@dataclass(frozen=True)
+class WindowSpec:
+    """How to cut windows (see the module docstring). Counts are time steps.
+
+    Attributes:
+        kind: ``sliding`` (fixed train length) or ``expanding`` (train from the fold's start).
+        train: the largest train length a trial may use (sliding), or the
+            smallest train part (expanding); placement uses it. Default 365 steps.
+        validation: validation length per window. Default 30 steps.
+        step: distance between consecutive validation starts (default: ``validation``).
+        gap: left out between train and validation (embargo). Default 0.
+        anchor: ``start`` (first window at the start) or ``end`` (last window at the end).
+        start: earliest validation start, in ticks of the time column (anchor ``start``).
+        partial: ``drop`` or ``keep`` a last validation window that runs past the end.
+        max_windows: keep the most recent windows per fold (default: all).
+    """
+
+    kind: Literal["sliding", "expanding"] = "sliding"
+    train: Length = 365
+    validation: Length = 30
+    step: Length | None = None
+    gap: Length = 0
+    anchor: Literal["start", "end"] = "start"
+    start: int | None = None
+    partial: Literal["drop", "keep"] = "drop"
+    max_windows: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("train", "validation", "step"):
+            value = getattr(self, name)
+            if isinstance(value, int) and not isinstance(value, bool) and value < 1:
+                raise DataError(f"windows.{name}: must be at least 1 (got {value})")
+        if isinstance(self.gap, int) and self.gap < 0:
+            raise DataError(f"windows.gap: must not be negative (got {self.gap})")
+        if self.max_windows is not None and self.max_windows < 1:
+            raise DataError(f"windows.max_windows: must be at least 1 (got {self.max_windows})")
+
+    @property
+    def step_length(self) -> Length:
+        return self.step if self.step is not None else self.validation
+
+
+@dataclass(frozen=True)
+class _Slot:
+    fold: int
+    lo: int
+    valid_start: int
+    valid_stop: int
+    train_stop: int
+    index: int
+
+
+@dataclass(frozen=True, eq=False)
+class WindowPlan:
+    """Validation windows placed once; :meth:`windows` adds each trial's train part.
+
+    ``len(plan)`` is the number of windows every trial gets.
+    """
+
+    axis: TimeAxis
+    spec: WindowSpec
+    folds: tuple[tuple[int, int], ...]
+    slots: tuple[_Slot, ...] = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.slots)
+
+    def windows(self, train: Length | None = None) -> list[Window]:
+        """The windows of a trial that trains on ``train`` (default: ``spec.train``).
+
+        Raises:
+            ValueError: ``train`` is longer than the placement length ``spec.train``.
+            DataError: a time-span train part holds no rows (a hole in the data).
+        """
+        spec, axis = self.spec, self.axis
+        train = spec.train if train is None else train
+        if spec.kind == "sliding" and _longer(train, spec.train):
+            raise ValueError(f"train ({describe_length(train)}) must not exceed the placement length {describe_length(spec.train)}")
+        named = len(self.folds) > 1
+        out = []
+        for slot in self.slots:
+            start = slot.lo if spec.kind == "expanding" else max(axis.back(slot.train_stop, train), slot.lo)
+            if start >= slot.train_stop:
+                raise DataError(
+                    f"windows.train: the {describe_length(train)} before {self._when(slot.train_stop)} hold no rows "
+                    "(a hole in the data); use a longer train span or a count of rows"
+                )
+            wid = f"f{slot.fold}-w{slot.index:03d}" if named else f"w{slot.index:03d}"
+            out.append(Window(wid, axis.row(start), axis.row(slot.train_stop), axis.row(slot.valid_start),
+                              axis.row(slot.valid_stop), slot.fold))
+        return out
+
+    def _when(self, step: int) -> str:
+        return self.axis.format(self.axis.time(step)) if self.axis.has_times else f"row {self.axis.row(step)}"
+
+
+def _longer(a: Length, b: Length) -> bool:
+    if isinstance(a, int) and isinstance(b, int):
+        return a > b
+    if isinstance(a, Span) and isinstance(b, Span):
+        return a.min_seconds > b.min_seconds if a.unit != b.unit else a.n > b.n
+    return False
+
+
+def plan_windows(axis: TimeAxis, spec: WindowSpec, folds: list[tuple[int, int]] | None = None,
+                 *, drop_short_folds: bool = False) -> WindowPlan:
+    """Place the validation windows of every fold (default: one fold, the whole axis).
+
+    Args:
+        axis: the development part's time axis.
+        spec: window lengths and placement.
+        folds: ``[lo, hi)`` step ranges, in time order (see :mod:`.folds`).
+        drop_short_folds: leave out folds too short for one window instead of failing.
+
+    Raises:
+        DataError: a fold (or the whole part) is too short for one window; the
+            message says how much is needed.
+        ConfigError: a time span on data without a time column.
+    """
+    for name in ("train", "validation", "step_length", "gap"):
+        axis.check_length(getattr(spec, name), f"windows.{name.removesuffix('_length')}")
+    regions = list(folds) if folds else [(0, axis.n_steps)]
+    slots: list[_Slot] = []
+    for fold, (lo, hi) in enumerate(regions):
+        found = _region_slots(axis, spec, lo, hi, fold)
+        if not found and not drop_short_folds:
+            raise DataError(_too_short(axis, spec, lo, hi, fold if folds else None))
+        slots.extend(found)
+    if not slots:
+        raise DataError(_too_short(axis, spec, 0, axis.n_steps, None))
+    return WindowPlan(axis, spec, tuple(regions), tuple(slots))
+
+
+def _too_short(axis: TimeAxis, spec: WindowSpec, lo: int, hi: int, fold: int | None) -> str:
+    counts = all(isinstance(x, int) for x in (spec.train, spec.gap, spec.validation))
+    unit = "rows" if axis.step_rows is None else "time steps"
+    where = "the development part" if fold is None else f"fold {fold} (rows {axis.row(lo)}-{axis.row(hi) - 1})"
+    fix = "shorten windows.train or windows.validation, or lower holdout.fraction"
+    if fold is not None:
+        fix += ", use fewer folds, or set folds.drop_short = true"
+    if spec.start is not None:
+        fix += ", or move windows.start later"
+    if counts:
+        needed = spec.train + spec.gap + spec.validation  # type: ignore[operator]
+        return (f"windows: one window needs {needed} {unit} (train {spec.train} + gap {spec.gap} + validation "
+                f"{spec.validation}) but {where} has {hi - lo}; {fix}")
+    span = f"{axis.format(axis.time(lo))} to {axis.format(axis.time(hi - 1))}" if hi > lo else "nothing"
+    return (f"windows: one window needs train {describe_length(spec.train)} + gap {describe_length(spec.gap)} + "
+            f"validation {describe_length(spec.validation)} but {where} spans {span}; {fix}")
+
+
+def _region_slots(axis: TimeAxis, spec: WindowSpec, lo: int, hi: int, fold: int) -> list[_Slot]:
+    """Validation windows of one fold ``[lo, hi)`` (steps), oldest first."""
+    if hi <= lo:
+        return []
+
+    def feasible(vs: int) -> bool:
+        return axis.back(axis.back(vs, spec.gap), spec.train) >= lo
+
+    # smallest validation start with a whole train + gap before it (feasibility grows with vs)
+    a, b = lo, hi
+    while a < b:
+        mid = (a + b) // 2
+        if feasible(mid):
+            b = mid
+        else:
+            a = mid + 1
+    v_min = a
+    if v_min >= hi:
+        return []
+    start_step = axis.step_at(spec.start) if spec.start is not None else lo
+    step = spec.step_length
+    val = spec.validation
+    end_time = axis.time(hi) if axis.has_times else None
+
+    def valid_end(vs: int, nominal: int | None) -> tuple[int, bool]:
+        """(validation stop step, whole) for a window starting at step vs / nominal time."""
+        if isinstance(val, Span):
+            t_end = axis.shift_time(nominal if nominal is not None else axis.time(vs), val, 1)
+            return axis.step_at(t_end), t_end <= end_time  # type: ignore[operator]
+        return vs + val, vs + val <= hi
+
+    if spec.anchor == "start":
+        if spec.start is not None and start_step < v_min:
+            raise DataError(
+                f"windows.start: a validation window starting at {axis.format(axis.time(start_step))} leaves less than "
+                f"train {describe_length(spec.train)} + gap {describe_length(spec.gap)} before it"
+                + (f" in fold {fold}" if fold else "") + "; move windows.start later or shorten windows.train"
+            )
+        if isinstance(step, Span):
+            t0 = spec.start if spec.start is not None else axis.time(v_min)
+
+            def at(k: int) -> tuple[int, int | None]:
+                t = axis.shift_time(t0, step, k)
+                return axis.step_at(t), t
+
+            span_s = (end_time - t0) / TICKS_PER_SECOND[axis.unit]  # type: ignore[operator]
+            k_up = int(span_s / step.min_seconds) + 2
+        else:
+            p0 = max(v_min, start_step)
+
+            def at(k: int) -> tuple[int, int | None]:
+                return p0 + k * step, None
+
+            k_up = (hi - p0) // step + 1
+
+        def whole(k: int) -> bool:
+            vs, nominal = at(k)
+            return vs < hi and valid_end(vs, nominal)[1]
+
+        a, b = -1, k_up  # largest k with a whole window (whole() is true then false as k grows)
+        while a < b:
+            mid = (a + b + 1) // 2
+            if whole(mid):
+                a = mid
+            else:
+                b = mid - 1
+        k_last = a
+        ks: list[int] = []
+        if spec.partial == "keep" and at(k_last + 1)[0] < hi:
+            ks.append(k_last + 1)
+        ks.extend(range(k_last, -1, -1))
+    else:
+        if isinstance(val, Span):
+            t_last = axis.shift_time(end_time, val, -1)  # type: ignore[arg-type]
+        else:
+            t_last = axis.time(hi - val) if axis.has_times and hi - val >= lo else None
+        if isinstance(step, Span):
+            assert t_last is not None
+
+            def at(k: int) -> tuple[int, int | None]:
+                t = axis.shift_time(t_last, step, -k)
+                return axis.step_at(t), t
+        else:
+            p_last = hi - val if isinstance(val, int) else axis.step_at(t_last)  # type: ignore[arg-type]
+
+            def at(k: int) -> tuple[int, int | None]:
+                return p_last - k * step, (t_last if k == 0 and isinstance(val, Span) else None)
+
+        ks = []
+        k = 0
+        while True:
+            vs, _ = at(k)
+            if vs < v_min or vs < start_step:
+                break
+            ks.append(k)
+            k += 1
+            if spec.max_windows and len(ks) == spec.max_windows and isinstance(step, int) and isinstance(val, int):
+                break  # counts never give an empty window: these are the newest max_windows
+
+    found: list[tuple[int, int]] = []
+    last_vs: int | None = None
+    for k in ks:  # newest first
+        vs, nominal = at(k)
+        ve = min(valid_end(vs, nominal)[0], hi)
+        if ve <= vs or vs == last_vs:
+            continue  # no timestamp in this validation span, or the same rows as its neighbour
+        last_vs = vs
+        found.append((vs, ve))
+        if spec.max_windows and len(found) == spec.max_windows:
+            break
+    found.reverse()
+    return [_Slot(fold, lo, vs, ve, axis.back(vs, spec.gap), i) for i, (vs, ve) in enumerate(found)]
+
+
+# -- row-count helpers kept for callers of the first API ------------------
+
+
 def validation_starts(
     n_rows: int, *, train_max: int, validation: int, step: int, gap: int = 0, max_windows: int | None = None
 ) -> list[int]:
-    """First row of every validation window (see the module docstring).
+    """First row of every validation window over ``n_rows`` distinct rows (anchor ``start``).
 
     Raises:
         DataError: not even one window fits, naming the rows needed.
     """
-    first = train_max + gap
-    needed = first + validation
-    if needed > n_rows:
-        raise DataError(
-            f"windows: one window needs {needed} rows (train {train_max} + gap {gap} + validation {validation}) "
-            f"but the development part has {n_rows}; shorten windows.train or windows.validation, "
-            "or lower holdout.fraction"
-        )
-    starts = list(range(first, n_rows - validation + 1, step))
-    return starts[-max_windows:] if max_windows else starts
+    spec = WindowSpec("sliding", train_max, validation, step, gap, max_windows=max_windows)
+    return [slot.valid_start for slot in plan_windows(_row_axis(n_rows), spec).slots]
 
 
 def make_windows(
     n_rows: int, *, kind: str, train: int, train_max: int, validation: int, step: int,
     gap: int = 0, max_windows: int | None = None,
 ) -> list[Window]:
-    """Windows for one trial: ``train`` rows (sliding) or all earlier rows (expanding)."""
-    if train > train_max:
-        raise ValueError(f"train ({train}) must not exceed train_max ({train_max})")
-    windows = []
-    for i, start in enumerate(
-        validation_starts(n_rows, train_max=train_max, validation=validation, step=step, gap=gap, max_windows=max_windows)
-    ):
-        train_stop = start - gap
-        train_start = 0 if kind == "expanding" else train_stop - train
-        windows.append(Window(f"w{i:03d}", train_start, train_stop, start, start + validation))
-    return windows
+    """Windows over ``n_rows`` rows: ``train`` rows (sliding) or all earlier rows (expanding)."""
+    spec = WindowSpec(kind, train_max, validation, step, gap, max_windows=max_windows)  # type: ignore[arg-type]
+    return plan_windows(_row_axis(n_rows), spec).windows(train)
+
+
+def _row_axis(n_rows: int) -> TimeAxis:
+    return TimeAxis(n_rows, None, "s", None, None, None)

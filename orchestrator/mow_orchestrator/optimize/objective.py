@@ -15,7 +15,7 @@ from mow_model_sdk.params import encode_value
 
 from ..client import EncodedDataset, ModelClient, row_range
 from ..containers import ModelPool
-from ..data import Window, make_windows
+from ..data import Window, WindowPlan, make_windows, trial_train
 from ..errors import ModelFailure, ModelServerError
 from ..metrics import Metric
 from .search_space import TRAIN_ROWS, Dimension, Value
@@ -46,16 +46,22 @@ class TrialSetup:
     model_name: str
     metric: Metric
     windows_kind: str
-    train_max: int
-    validation: int
-    step: int
-    gap: int
+    train_max: int | str
+    """Largest train length (count of time steps, or a span such as ``"90D"``)."""
+    validation: int | str
+    step: int | str
+    gap: int | str
     max_windows: int | None
+    plan: WindowPlan | None = None
+    """Windows placed by the data layer (folds, spans, anchoring); None: plain row counts."""
 
-    def windows(self, train: int) -> list[Window]:
+    def windows(self, train: int | str) -> list[Window]:
+        """The windows of a trial that trains on ``train`` (each carries its fold)."""
+        if self.plan is not None:
+            return self.plan.windows(trial_train(train))
         return make_windows(
-            len(self.target), kind=self.windows_kind, train=train, train_max=self.train_max,
-            validation=self.validation, step=self.step, gap=self.gap, max_windows=self.max_windows,
+            len(self.target), kind=self.windows_kind, train=int(train), train_max=int(self.train_max),
+            validation=int(self.validation), step=int(self.step), gap=int(self.gap), max_windows=self.max_windows,
         )
 
 
@@ -76,7 +82,8 @@ class Objective:
 
     def __call__(self, trial: optuna.Trial) -> float:
         params = {d.name: d.suggest(trial) for d in self.model_dims}
-        train = int(self.global_dims[TRAIN_ROWS].suggest(trial))
+        suggested = self.global_dims[TRAIN_ROWS].suggest(trial)
+        train = suggested if isinstance(suggested, str) else int(suggested)  # a count, or a span such as "90D"
         server = self.pool.acquire()
         try:
             return run_trial(trial, server.client, self.setup, params, train)

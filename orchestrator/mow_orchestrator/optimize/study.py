@@ -15,7 +15,7 @@ from mow_model_sdk.params import decode_value
 from ..client import EncodedDataset
 from ..config import MowConfig
 from ..containers import ModelPool, RunningModel, make_backend
-from ..data import Split, holdout_last, prepare, read_table, validation_starts
+from ..data import Split, plan_for, prepare, read_table, resolve_source, split_holdout
 from ..errors import ConfigError, ModelFailure, ModelStartError
 from ..metrics import Metric, get_metric
 from ..reports import ReportPaths, write_reports
@@ -42,10 +42,10 @@ class RunResult:
 
 def load_split(config: MowConfig, metric: Metric) -> Split:
     """Read, prepare and split the dataset; checks that at least one window fits."""
-    raw = read_table(config.data.path, config.data.format)
-    split = holdout_last(prepare(raw, config.data, numeric_target=metric.numeric_target), config.holdout.fraction)
-    w = config.windows
-    validation_starts(split.n_dev, train_max=w.max_train, validation=w.validation, step=w.step_rows, gap=w.gap)
+    raw = read_table(resolve_source(config.data), config.data.format)
+    prepared = prepare(raw, config.data, numeric_target=metric.numeric_target, features=config.features)
+    split = split_holdout(prepared, config.holdout)
+    plan_for(split, config.windows, config.folds)  # raises when a fold holds no window
     return split
 
 
@@ -103,6 +103,7 @@ def run_study(
             model_name=spec.name, metric=metric, windows_kind=config.windows.kind,
             train_max=config.windows.max_train, validation=config.windows.validation,
             step=config.windows.step_rows, gap=config.windows.gap, max_windows=config.windows.max_windows,
+            plan=plan_for(split, config.windows, config.folds),
         )
         model_dims, global_dims = model_space(spec, config.model.params), global_space(config.windows)
         study = _create_study(config, storage, metric)
