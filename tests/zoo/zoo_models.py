@@ -102,3 +102,15 @@ class ClassifierModel(Model):
 
     def predict(self, X):
         return np.full(len(X), self.label_)
+
+
+class MemoryHogModel(Model):
+    """Allocates ``megabytes`` of memory in fit (to trip a container's memory limit)."""
+
+    params = (IntParam("megabytes", 1, 4096, default=512),)
+
+    def fit(self, X, y):
+        self.hog_ = np.ones(self.megabytes * 1024 * 1024 // 8)
+
+    def predict(self, X):
+        return np.zeros(len(X))

@@ -186,14 +186,22 @@ class DockerBackend(Backend):
             listen = f"0.0.0.0:{CONTAINER_PORT}"
             kwargs.update(ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", None)})
         kwargs["environment"]["MOW_LISTEN"] = listen
+        kwargs.pop("detach")
         try:
-            container = self.docker.containers.run(s.image, command=["--listen", listen], **kwargs)
+            container = self.docker.containers.create(s.image, command=["--listen", listen], **kwargs)
         except docker.errors.ImageNotFound:
             raise ModelStartError(f"backend.docker.image: image {s.image!r} not found") from None
         except docker.errors.APIError as exc:
-            raise ModelStartError(f"docker could not start {s.image!r}: {exc.explanation or exc}") from None
+            raise ModelStartError(f"docker could not create a container from {s.image!r}: {exc.explanation or exc}") from None
         with self._lock:
             self._containers[worker] = container
+        try:
+            container.start()
+        except docker.errors.APIError as exc:
+            self._remove(container, self._log_path(worker))
+            with self._lock:
+                self._containers.pop(worker, None)
+            raise ModelStartError(f"docker could not start {s.image!r}: {exc.explanation or exc}") from None
         if s.transport == "unix":
             return container, f"unix:{socket_dir}/model.sock"
         container.reload()

@@ -1,0 +1,78 @@
+"""``mow-orchestrate containers`` and ``check-image``: Docker housekeeping."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .config import DockerSection
+from .errors import UserError
+
+app = typer.Typer(help="List or remove model containers that MOW started (found by their labels).",
+                  no_args_is_help=True)
+console = Console()
+errors = Console(stderr=True)
+
+
+def _docker():
+    from .containers import docker as docker_backend
+
+    return docker_backend
+
+
+@app.command("list")
+def list_(run: Annotated[Optional[str], typer.Option(help="Only containers of this run id (its run folder name).")] = None) -> None:
+    """List MOW's containers, running or stopped."""
+    try:
+        containers = _docker().list_containers(run)
+    except UserError as exc:
+        errors.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    table = Table("id", "status", "run", "study", "worker", "image", "created")
+    for c in containers:
+        labels = c.labels
+        created = c.attrs.get("Created", "")[:19].replace("T", " ")
+        image = c.attrs.get("Config", {}).get("Image", "")
+        table.add_row(c.short_id, c.status, labels.get("mow.run", ""), labels.get("mow.study", ""),
+                      labels.get("mow.worker", ""), image, created)
+    console.print(table if containers else "no MOW containers")
+
+
+@app.command()
+def prune(run: Annotated[Optional[str], typer.Option(help="Only containers of this run id.")] = None) -> None:
+    """Force-remove MOW's containers (all of them, or one run's), e.g. after a killed run."""
+    try:
+        n = _docker().prune_containers(run)
+    except UserError as exc:
+        errors.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    console.print(f"removed {n} container{'s' if n != 1 else ''}")
+
+
+def check_image(
+    image: Annotated[str, typer.Argument(help="Image that should serve the mow.v1 protocol.", show_default=False)],
+    transport: Annotated[str, typer.Option(help="unix (no network) or tcp (127.0.0.1).")] = "unix",
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for SERVING.")] = 60.0,
+) -> None:
+    """Start IMAGE once and check the handshake, an upload, one window and the shutdown."""
+    from .containers.check import check_image as run_checks
+
+    if transport not in ("unix", "tcp"):
+        errors.print(f"[red]error:[/] --transport must be unix or tcp, got {transport!r}", highlight=False)
+        raise typer.Exit(2)
+    settings = DockerSection(image=image, transport=transport)  # type: ignore[arg-type]
+    started = dt.datetime.now()
+    try:
+        run_checks(settings, start_timeout_s=timeout,
+                   on_step=lambda s: console.print(f"[green]ok[/] {s.name:<9} {s.seconds:6.2f} s  {s.detail}", highlight=False))
+    except UserError as exc:
+        errors.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    console.print(f"{image} serves mow.v1 ({(dt.datetime.now() - started).total_seconds():.1f} s)")
+
+
+__all__ = ["app", "check_image"]
