@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test protos check-protos lint clean
+.PHONY: setup demo demo-docker test protos lint clean wheelhouse base-image docker-ready
 
 $(STAMP): pyproject.toml model_sdk/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,17 @@ demo: $(STAMP)  ## Tune the example model on the Seattle weather data (20 trials
 
 test: $(STAMP)  ## Run the test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+wheelhouse: $(STAMP)  ## Wheels of the local SDK and the example's dependencies, for offline image builds
+	$(BIN)/pip wheel --quiet --wheel-dir build/wheelhouse ./model_sdk scikit-learn
+
+base-image:  ## Debian bookworm + Python as mow-base:bookworm, without a registry (root, debootstrap)
+	tools/build_base_image.sh mow-base:bookworm
+
+docker-ready: wheelhouse base-image  ## Everything the docker backend and its tests need
+
+demo-docker: $(STAMP) docker-ready  ## The demo with the model in a hardened Docker container
+	$(BIN)/mow-orchestrate run examples/seattle_weather/study-docker.toml
 
 protos: $(STAMP)  ## Regenerate the gRPC stubs in model_sdk/ from proto/
 	$(BIN)/python tools/gen_protos.py

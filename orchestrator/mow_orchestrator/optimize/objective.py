@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 import uuid
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import grpc
 import numpy as np
@@ -15,10 +16,14 @@ from mow_model_sdk.params import encode_value
 
 from ..client import EncodedDataset, ModelClient, row_range
 from ..containers import ModelPool
-from ..data import Window, WindowPlan, make_windows, trial_train
+from ..data import Window, WindowPlan, make_windows, plan_for, trial_train
 from ..errors import ModelFailure, ModelServerError
 from ..metrics import Metric
 from .search_space import TRAIN_ROWS, Dimension, Value
+
+if TYPE_CHECKING:
+    from ..config import MowConfig
+    from ..data import Split
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,20 @@ class TrialSetup:
     max_windows: int | None
     plan: WindowPlan | None = None
     """Windows placed by the data layer (folds, spans, anchoring); None: plain row counts."""
+
+    @classmethod
+    def from_config(cls, config: "MowConfig", split: "Split", model_name: str, metric: Metric,
+                    dataset: EncodedDataset | None = None) -> "TrialSetup":
+        """The setup of a study: development rows of ``split``, windows from ``config``."""
+        return cls(
+            dataset=dataset or EncodedDataset.from_table(split.dev),
+            target=split.dev.column(split.prepared.target).to_numpy(),
+            feature_columns=split.prepared.feature_columns, target_column=split.prepared.target,
+            model_name=model_name, metric=metric, windows_kind=config.windows.kind,
+            train_max=config.windows.max_train, validation=config.windows.validation,
+            step=config.windows.step_rows, gap=config.windows.gap, max_windows=config.windows.max_windows,
+            plan=plan_for(split, config.windows, config.folds),
+        )
 
     def windows(self, train: int | str) -> list[Window]:
         """The windows of a trial that trains on ``train`` (each carries its fold)."""
