@@ -16,7 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .config import load_config
 from .errors import MowError, UserError
 from .optimize.study import run_study
-from .reports.json_report import build_report, write_report
+from .reports import ReportPaths
+from .reports.rebuild import NoStudyError, rebuild_reports
 from .reports.summary import print_summary
 
 app = typer.Typer(
@@ -48,7 +49,7 @@ def run(
     output_dir: Annotated[Optional[Path], typer.Option(help="Override output.dir (runs are written below it).")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks and Optuna's own log.")] = False,
 ) -> None:
-    """Run a study: start the model server(s), tune, score the holdout, write report.json."""
+    """Run a study: start the model server(s), tune, validate the best configuration, score the holdout, write the reports."""
     overrides = {"study.n_trials": n_trials} if n_trials else {}
     if output_dir:
         overrides["output.dir"] = str(output_dir.resolve())
@@ -89,8 +90,8 @@ def run(
         raise _fail("interrupted; model servers stopped. Completed trials are kept in the study storage.",
                     EXIT_INTERRUPTED) from None
     print_summary(result.report, Console())
-    Console(soft_wrap=True).print(f"Report: {result.run_dir / 'report.json'}\nStorage: {result.storage}", highlight=False)
-    if result.report["best"] is None:
+    _print_paths(result.paths, result.storage)
+    if result.report["status"] != "complete":
         raise typer.Exit(EXIT_NO_TRIAL_COMPLETED)
 
 
@@ -98,22 +99,38 @@ def run(
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run directory written by `run`.", show_default=False)],
     study_name: Annotated[Optional[str], typer.Option(help="Study in the storage (default: the only one).")] = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
-    """Rebuild report.json of a run from its Optuna storage and print the summary."""
-    db = run_dir / "study.db"
-    if not db.is_file():
-        raise _fail(f"{run_dir}: no study.db here; give the folder that `mow-orchestrate run` printed", EXIT_USER_ERROR)
-    storage = f"sqlite:///{db.resolve()}"
-    names = [s.study_name for s in optuna.get_all_study_summaries(storage)]
-    name = study_name or (names[0] if len(names) == 1 else None)
-    if name not in names:
-        raise _fail(f"{db}: choose a study with --study-name: {', '.join(names) or 'none stored'}", EXIT_USER_ERROR)
-    rebuilt = build_report(optuna.load_study(study_name=name, storage=storage))
-    path = write_report(rebuilt, run_dir)
-    print_summary(rebuilt, Console())
-    Console().print(f"Report: {path}", highlight=False)
-    if rebuilt["best"] is None:
+    """Rebuild report.json, report.html and report.md of a run from its Optuna storage.
+
+    Exit codes: 0 written; 1 written, but no trial completed (none ran, or all
+    failed or were pruned); 2 no study to report on (a run directory gets a
+    report saying so) or bad input.
+    """
+    optuna.logging.set_verbosity(logging.INFO if debug else logging.ERROR)
+    try:
+        paths = rebuild_reports(run_dir, study_name)
+    except NoStudyError as exc:
+        if exc.paths is not None:
+            _print_paths(exc.paths, None)
+        raise _fail(str(exc), EXIT_USER_ERROR) from None
+    except UserError as exc:
+        if debug:
+            raise
+        raise _fail(str(exc), EXIT_USER_ERROR) from None
+    print_summary(paths.data, Console())
+    _print_paths(paths, paths.data.get("files", {}).get("storage"))
+    if paths.data["status"] != "complete":
         raise typer.Exit(EXIT_NO_TRIAL_COMPLETED)
+
+
+def _print_paths(paths: ReportPaths, storage: str | None) -> None:
+    """Where the reports are; the HTML report last, the line to open."""
+    out = Console(soft_wrap=True)
+    out.print(f"JSON: {paths.json}\nMarkdown: {paths.markdown}", highlight=False)
+    if storage:
+        out.print(f"Storage: {storage}", highlight=False)
+    out.print(f"Report: {paths.html}", highlight=False)
 
 
 def main() -> None:

@@ -111,6 +111,8 @@ def run_study(
         study.set_user_attr("model", spec.name)
         study.set_user_attr("n_dev_rows", split.n_dev)
         study.set_user_attr("n_holdout_rows", split.n_holdout)
+        study.set_user_attr("task", _task(spec.task, metric))
+        study.set_user_attr("dataset_bytes", dev.ipc.size)  # Arrow IPC, sent once per server
         pool.upload(dev)  # data crosses the wire once per server, before any trial
         objective = Objective(setup, model_dims, global_dims, pool)
         on_optimize_start()
@@ -120,7 +122,7 @@ def run_study(
         )
         target_lags = config.data.lags.get(split.prepared.target, [])
         inputs = ValidationInputs(
-            split=split, setup=setup, task=study.user_attrs["task"], model_dims=model_dims,
+            split=split, setup=setup, task=_task(spec.task, metric), model_dims=model_dims,
             declared_defaults={p.name: decode_value(p.default) for p in spec.params if p.HasField("default")},
             target_lag=min(target_lags) if target_lags else None,
         )
@@ -145,6 +147,11 @@ def _model_spec(server: RunningModel, config: MowConfig, metric: Metric):
                 raise ConfigError(f"study.metric: {metric.name} is for regression but {spec.name} is a classification model")
             return spec
     raise ModelStartError(f"model.name: {wanted!r} is not served by {config.model.entrypoint}; served: {', '.join(names)}")
+
+
+def _task(kind: int, metric: Metric) -> str:
+    """The task name of a ModelSpec's TaskKind (unspecified: guessed from the metric)."""
+    return _TASK_NAMES.get(kind) or ("regression" if metric.numeric_target else "classification")
 
 
 def _create_study(config: MowConfig, storage: str, metric: Metric) -> optuna.Study:

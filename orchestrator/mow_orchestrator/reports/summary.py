@@ -5,38 +5,59 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from .text import fmt, gain_phrase, param_value
 
 
 def print_summary(report: dict[str, Any], console: Console) -> None:
+    if report["status"] == "no_study":
+        console.print(f"[red]{escape(report['message'])}[/]")
+        return
     counts = report["counts"]
     console.print(
-        f"[bold]{report['study']}[/]: {counts['complete']} complete, {counts['pruned']} pruned, "
+        f"[bold]{escape(report['study'])}[/]: {counts['complete']} complete, {counts['pruned']} pruned, "
         f"{counts['fail']} failed — metric {report['metric']} ({report['direction']})"
     )
     best = report["best"]
     if best is None:
-        failures = {t["failure"] for t in report["trials"] if t.get("failure")}
-        console.print("[red]No trial completed.[/]" + (f" Failure: {next(iter(failures))}" if failures else ""))
+        if report["status"] != "complete":
+            console.print(f"[red]{escape(report['message'])}[/]")
+            failures = report.get("failures") or []
+            if failures:  # kept for scripts that look for the first reason
+                console.print(f"No trial completed. Failure: {escape(failures[0]['reason'])}")
+        else:
+            console.print(escape(report["message"]))
         return
     table = Table(title=f"Best trial #{best['number']}: {report['metric']} = {best['value']:.4g}")
     table.add_column("parameter")
     table.add_column("value", justify="right")
-    for name, value in {**best["model_params"], **{k: v for k, v in best["params"].items() if k.startswith("windows.")}}.items():
-        table.add_row(name, f"{value:.4g}" if isinstance(value, float) else str(value))
+    for name, value in best["params"].items():
+        table.add_row(name, param_value(value))
     console.print(table)
-    windows = best["windows"]
-    if windows:
-        scores = [w["score"] for w in windows]
+    stability = report.get("stability")
+    if stability:
+        worst = stability["worst_window"]
         console.print(
-            f"Per window ({len(windows)}): min {min(scores):.4g}, max {max(scores):.4g}; "
-            f"fit {sum(w['fit_s'] for w in windows):.2f} s in total"
+            f"Per window ({stability['n_windows']}): min {fmt(stability['min'])}, max {fmt(stability['max'])}, "
+            f"std {fmt(stability['std'])}; worst {worst['id']}{' (' + worst['start'] + ')' if worst.get('start') else ''}"
         )
-    holdout = report.get("holdout")
-    if holdout and "score" in holdout:
-        line = f"[bold]Holdout[/] ({holdout['holdout_rows'][1] - holdout['holdout_rows'][0]} unseen rows): {holdout['metric']} = {holdout['score']:.4g}"
+    holdout = report.get("holdout") or {}
+    if holdout.get("score") is not None:
+        rows = holdout["holdout_rows"][1] - holdout["holdout_rows"][0]
+        line = f"[bold]Holdout[/] ({rows} unseen rows): {holdout['metric']} = [bold]{holdout['score']:.4g}[/]"
+        notes = []
         if holdout.get("baseline"):
-            line += f"  (baseline, {holdout['baseline']['name']}: {holdout['baseline']['score']:.4g})"
-        console.print(line)
-    elif holdout and "error" in holdout:
-        console.print(f"[red]Holdout scoring failed:[/] {holdout['error']}")
+            b = holdout["baseline"]
+            notes.append(gain_phrase(holdout.get("gain_vs_baseline_pct"), f"baseline {b['name']} ({fmt(b['score'])})"))
+        if holdout.get("default_score") is not None:
+            notes.append(gain_phrase(holdout.get("gain_vs_defaults_pct"), f"defaults ({fmt(holdout['default_score'])})"))
+        console.print(line + ("; " + ", ".join(notes) if notes else ""))
+    elif holdout.get("error"):
+        console.print(f"[red]Holdout scoring failed:[/] {escape(holdout['error'])}")
+    elif holdout.get("skipped"):
+        console.print(f"Holdout: {escape(holdout['skipped'])}")
+    validation = report.get("validation") or {}
+    if validation.get("windows_error"):
+        console.print(f"[red]Retraining the best configuration failed:[/] {escape(validation['windows_error'])}")

@@ -1,0 +1,72 @@
+"""The HTML report in a real browser: Debian's headless Chromium, over the DevTools protocol.
+
+Needs the ``chromium`` apt package (``.ci/run`` installs it) and the
+``websocket-client`` distribution. Screenshots go to ``artifacts/``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .browser import Browser, find_chromium
+from .conftest import ARTIFACTS
+
+CHROMIUM = find_chromium()
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+pytest.importorskip("websocket", reason="websocket-client is not installed (pip install websocket-client)")
+
+#: Ready when the page has loaded and every chart plotly was asked to draw has its SVG.
+READY = ('document.readyState === "complete" && document.querySelectorAll(".js-plotly-plot .main-svg").length'
+         ' >= Number(document.querySelector("meta[name=mow-figures]").content)')
+#: The charts the issue asks for, which a single-objective study with pruning must show.
+EXPECTED = {"history", "importances", "parallel", "slice", "contour_0", "intermediate", "timeline", "top_trials",
+            "window_scores", "predictions", "scatter"}
+
+
+def _only_local(requests: list[str]) -> list[str]:
+    return [u for u in requests if not u.startswith(("file://", "data:", "blob:", "about:"))]
+
+
+def test_report_renders_every_chart_without_errors(ridge_run):
+    report = ridge_run.report
+    assert EXPECTED <= set(report["figures"]) and report["figures_not_drawn"] == []
+    with Browser(CHROMIUM) as browser:
+        page = browser.open((ridge_run.run_dir / "report.html").as_uri(), ready=READY)
+        browser.screenshot(ARTIFACTS / "report-ridge-weather.png")
+        assert page.errors == []
+        assert _only_local(page.requests) == []  # opens offline: no CDN, no fonts, nothing fetched
+        drawn = browser.evaluate('Array.from(document.querySelectorAll(".js-plotly-plot")).map(e => e.id)')
+        assert sorted(drawn) == sorted(f"fig-{f}" for f in report["figures"])
+        # every chart has drawn marks, not just an empty frame
+        empty = browser.evaluate(
+            'Array.from(document.querySelectorAll(".js-plotly-plot")).filter(e => '
+            'e.querySelectorAll(".trace, .parcoords, .cartesianlayer .plot path, .heatmaplayer image").length === 0)'
+            '.map(e => e.id)')
+        assert empty == []
+        # the numbers people quote are on the page
+        text = browser.evaluate("document.body.innerText")
+        assert f"{report['holdout']['score']:.4g}" in text and f"{report['best']['value']:.4g}" in text
+        assert f"Best of {report['counts']['complete']} completed trials" in text
+
+
+def test_trials_table_sorts_by_a_clicked_column(ridge_run):
+    with Browser(CHROMIUM) as browser:
+        browser.open((ridge_run.run_dir / "report.html").as_uri(), ready=READY)
+        column = 'Array.from(document.querySelectorAll("#trials th")).findIndex(th => th.textContent === "rmse")'
+        values = (f'Array.from(document.querySelectorAll("#trials tbody tr")).map(r => r.cells[{column}].textContent)'
+                  '.filter(v => v !== "n/a").map(Number)')
+        browser.evaluate(f'document.querySelectorAll("#trials th")[{column}].click()')
+        ascending = browser.evaluate(values)
+        assert ascending == sorted(ascending) and len(ascending) >= 2
+        browser.evaluate(f'document.querySelectorAll("#trials th")[{column}].click()')
+        assert browser.evaluate(values) == sorted(ascending, reverse=True)
+
+
+def test_failed_run_report_says_why_in_the_browser(failed_run):
+    with Browser(CHROMIUM) as browser:
+        page = browser.open((failed_run.run_dir / "report.html").as_uri(), ready='document.readyState === "complete"')
+        browser.screenshot(ARTIFACTS / "report-all-failed.png")
+        assert page.errors == [] and _only_local(page.requests) == []
+        banner = browser.evaluate('document.querySelector("#status").innerText')
+        assert "None of the 3 trials completed" in banner and "boom in fit" in banner
+        assert browser.evaluate('document.querySelector("#status").dataset.status') == "no_completed_trial"
