@@ -4,7 +4,8 @@ Each baseline predicts rows ``[start, stop)`` from the target alone, using no
 more of it than the model had:
 
 - ``mean`` (regression): the mean of the train rows' target.
-- ``majority`` (classification): the most frequent label of the train rows.
+- ``majority class`` (classification): the most frequent label of the train rows
+  (``base rate``, the train share of class 1, for metrics on probabilities).
 - ``last value`` (forecasting): the most recent target value the model could
   see. With target lags configured (smallest lag ``L`` rows) that is the value
   ``L`` rows earlier, ``y[t - L]``, exactly what the model receives as its
@@ -73,7 +74,7 @@ def infer_season(times: np.ndarray | None) -> Season | None:
 
 def naive_baselines(
     target: np.ndarray, *, task: str, train_start: int, train_stop: int, start: int, stop: int,
-    target_lag: int | None = None, season: Season | None = None,
+    target_lag: int | None = None, season: Season | None = None, probabilities: bool = False,
 ) -> list[Baseline]:
     """The baselines of ``task`` for rows ``[start, stop)``, trained on ``[train_start, train_stop)``.
 
@@ -83,9 +84,14 @@ def naive_baselines(
         target_lag: smallest lag of the target among the model's features, in
             rows (None: the model sees no recent target values).
         season: season length for the seasonal naive forecast (None: skipped).
+        probabilities: the metric scores P(class 1) (log loss, ROC AUC): a
+            classification baseline predicts the train rate of class 1 instead of a label.
     """
     n = stop - start
     train = target[train_start:train_stop]
+    if task == "classification" and probabilities:
+        rate = float(np.mean(np.asarray(train, dtype=np.float64)))
+        return [Baseline("base rate", f"P(class 1) = {rate:.3g}, the train share of class 1", np.full(n, rate))]
     if task == "classification":
         labels, counts = np.unique(train, return_counts=True)
         label = labels[np.argmax(counts)]

@@ -29,7 +29,9 @@ import pyarrow.parquet as pq
 
 from ..client import EncodedDataset, ModelClient
 from ..data import Split, Window
-from ..errors import ModelFailure, ModelServerError
+from ..data.plan import final_window, trial_train
+from ..errors import DataError, ModelFailure, ModelServerError
+from ..metrics import Metric
 from .baselines import Season, infer_season, naive_baselines
 from .objective import TrialSetup, stream_window_predictions, train_request
 from .search_space import TRAIN_ROWS, Dimension, Value
@@ -87,7 +89,7 @@ def validate_best(study: optuna.Study, inputs: ValidationInputs, client: ModelCl
     best = study.best_trial
     setup, split = inputs.setup, inputs.split
     params: dict[str, Value] = best.user_attrs.get("model_params", {})
-    train = int(best.params.get(TRAIN_ROWS, setup.train_max))
+    train = best.params.get(TRAIN_ROWS, setup.train_max)  # rows, or a span such as "90D"
     defaults = {d.name: d.value for d in inputs.model_dims if d.kind == "fixed"}
     shown_defaults = {**inputs.declared_defaults, **defaults}
     times = _times(split)
@@ -103,7 +105,8 @@ def validate_best(study: optuna.Study, inputs: ValidationInputs, client: ModelCl
     parts: list[pa.Table] = []
     for w in windows:
         baselines = naive_baselines(target, task=inputs.task, train_start=w.train_start, train_stop=w.train_stop,
-                                    start=w.valid_start, stop=w.valid_stop, target_lag=inputs.target_lag, season=season)
+                                    start=w.valid_start, stop=w.valid_stop, target_lag=inputs.target_lag, season=season,
+                                    probabilities=_wants_probabilities(setup.metric))
         window_rows.append({
             "id": w.id, "fold": w.fold, "train_rows": [w.train_start, w.train_stop],
             "validation_rows": [w.valid_start, w.valid_stop],
@@ -111,7 +114,7 @@ def validate_best(study: optuna.Study, inputs: ValidationInputs, client: ModelCl
             "score": tuned.scores.get(w.id), "trial_score": stored_scores.get(w.id),
             "fit_s": tuned.fit_s.get(w.id), "predict_s": tuned.predict_s.get(w.id),
             "default_score": default.scores.get(w.id),
-            "baselines": {b.name: setup.metric(target[w.valid_start:w.valid_stop], b.predictions) for b in baselines},
+            "baselines": {b.name: _score(setup.metric, target, b.predictions, w) for b in baselines},
         })
         parts.append(_prediction_part("window", w.id, w.fold, w.valid_start, w.valid_stop, target, times,
                                       tuned.predictions.get(w.id), default.predictions.get(w.id), baselines))
@@ -126,7 +129,7 @@ def validate_best(study: optuna.Study, inputs: ValidationInputs, client: ModelCl
         "target": split.prepared.target,
         "params": params,
         "default_params": shown_defaults,
-        "train_rows": train,
+        "train": train,
         "windows_kind": setup.windows_kind,
         "time_column": split.prepared.time_column,
         "season": asdict(season) if season else None,
@@ -145,14 +148,16 @@ def validate_best(study: optuna.Study, inputs: ValidationInputs, client: ModelCl
 
 
 def _holdout(inputs: ValidationInputs, client: ModelClient, params: dict[str, Value], defaults: dict[str, Value],
-             train: int, target: np.ndarray, times: np.ndarray | None, season: Season | None,
+             train: int | str, target: np.ndarray, times: np.ndarray | None, season: Season | None,
              parts: list[pa.Table], on_event: Callable[[str], None]) -> dict[str, Any]:
     split, setup = inputs.split, inputs.setup
     if split.n_holdout == 0:
         return {"skipped": "holdout.fraction is 0: no rows were held out"}
-    train_stop = split.n_dev - setup.gap
-    train_start = 0 if setup.windows_kind == "expanding" else max(0, train_stop - train)
-    window = Window("holdout", train_start, train_stop, split.n_dev, split.full.num_rows)
+    try:
+        window = _final_window(split, setup, train)
+    except DataError as exc:
+        return {"error": str(exc), "holdout_rows": [split.n_dev, split.full.num_rows]}
+    train_start, train_stop = window.train_start, window.train_stop
     full = EncodedDataset.from_table(split.full)  # the holdout rows reach the model only now
     on_event(f"holdout: refitting on rows [{train_start}, {train_stop}) and scoring {split.n_holdout} unseen rows once")
     try:
@@ -162,8 +167,8 @@ def _holdout(inputs: ValidationInputs, client: ModelClient, params: dict[str, Va
     tuned = _run(client, setup, params, [window], full, target)
     default = _run(client, setup, defaults, [window], full, target)
     baselines = naive_baselines(target, task=inputs.task, train_start=train_start, train_stop=train_stop,
-                                start=split.n_dev, stop=split.full.num_rows, target_lag=inputs.target_lag, season=season)
-    truth = target[split.n_dev:]
+                                start=split.n_dev, stop=split.full.num_rows, target_lag=inputs.target_lag, season=season,
+                                probabilities=_wants_probabilities(setup.metric))
     parts.append(_prediction_part("holdout", "holdout", 0, split.n_dev, split.full.num_rows, target, times,
                                   tuned.predictions.get("holdout"), default.predictions.get("holdout"), baselines))
     return {
@@ -177,9 +182,34 @@ def _holdout(inputs: ValidationInputs, client: ModelClient, params: dict[str, Va
         "error": tuned.error,
         "default_score": default.scores.get("holdout"),
         "defaults_error": default.error,
-        "baselines": [{"name": b.name, "description": b.description, "score": setup.metric(truth, b.predictions)}
-                      for b in baselines],
+        "baselines": [{"name": b.name, "description": b.description,
+                       "score": _score(setup.metric, target, b.predictions, window)} for b in baselines],
     }
+
+
+def _final_window(split: Split, setup: TrialSetup, train: int | str) -> Window:
+    """Train rows just before the holdout (same train length and gap as the trials), validate on the holdout."""
+    if setup.plan is not None:
+        return final_window(split, setup.plan, trial_train(train))
+    train_stop = split.n_dev - int(setup.gap)
+    train_start = 0 if setup.windows_kind == "expanding" else max(0, train_stop - int(train))
+    return Window("holdout", train_start, train_stop, split.n_dev, split.full.num_rows)
+
+
+def _wants_probabilities(metric: Metric) -> bool:
+    """Metrics scored on P(class 1) rather than labels get a base-rate baseline."""
+    return metric.name in ("log_loss", "roc_auc")
+
+
+def _score(metric: Metric, target: np.ndarray, predictions: np.ndarray, window: Window) -> float | None:
+    """The metric of a baseline on ``window``'s validation rows (None when it does not apply)."""
+    truth = target[window.valid_start:window.valid_stop]
+    try:
+        if getattr(metric, "needs_train", False):  # scaled by the train target, e.g. mase
+            return metric(truth, predictions, target[window.train_start:window.train_stop])
+        return metric(truth, predictions)
+    except (ValueError, TypeError):
+        return None
 
 
 def _run(client: ModelClient, setup: TrialSetup, params: dict[str, Value], windows: list[Window],

@@ -26,6 +26,8 @@ import pyarrow.parquet as pq
 #: predictions.parquet). Charts are SVG, not WebGL, so they draw wherever the page opens.
 MAX_POINTS = 20_000
 MAX_MARKERS = 5_000
+#: Most classes drawn in a confusion matrix.
+MAX_LABELS = 30
 #: Trials whose window scores are drawn side by side, best first.
 N_TOP_TRIALS = 10
 #: Parameters whose pairs get a contour plot (the most important first).
@@ -296,10 +298,12 @@ def _scatter(report: dict[str, Any], table: pa.Table | None) -> go.Figure | None
     return fig
 
 
-def _confusion(actual: np.ndarray, predicted: np.ndarray, part: np.ndarray) -> go.Figure:
+def _confusion(actual: np.ndarray, predicted: np.ndarray, part: np.ndarray) -> go.Figure | None:
     rows = part == "holdout" if (part == "holdout").any() else np.ones(len(part), dtype=bool)
     a, p = actual[rows].astype(str), predicted[rows].astype(str)
     labels = sorted(set(a) | set(p))
+    if len(labels) > MAX_LABELS:  # probabilities or a regression target: no confusion matrix
+        return None
     index = {label: i for i, label in enumerate(labels)}
     counts = np.zeros((len(labels), len(labels)), dtype=np.int64)
     for ai, pi in zip(a, p):

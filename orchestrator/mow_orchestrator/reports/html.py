@@ -245,7 +245,7 @@ def _validation(report: dict[str, Any], figures: list[Figure | Skipped]) -> str:
         parts.append(f"<p class='muted'>No validation: {why}.</p></section>")
         return "".join(parts)
     parts.append(f"<p>Trial #{v['trial']}'s configuration, retrained on every walk-forward window "
-                 f"({v['train_rows']} train rows, {_e(v['windows_kind'])}), then fitted once on the last development "
+                 f"(train length {_e(_train_text(v['train']))}, {_e(v['windows_kind'])} windows), then fitted once on the last development "
                  "rows and scored on the holdout part that no trial saw.</p>")
     parts.append("<h3>Holdout: what tuning bought</h3>" + _holdout_table(report, h))
     parts.append("<div class='grid2'><div><h3>Configuration</h3>" + _params_table(v) + "</div>")
@@ -277,6 +277,8 @@ def _holdout_table(report: dict[str, Any], h: dict[str, Any]) -> str:
         rows.append([f"baseline: {b['name']}", (fmt(b["score"]), b["score"]), (fmt_pct(gain), gain), b["description"]])
     table = _table(["predictor", f"holdout {metric}", "tuned is better by", "how"], rows, numeric={1, 2}, highlight={0})
     span = f" ({_e(h['start'])} to {_e(h['end'])})" if h.get("start") else ""
+    if not h.get("train_rows"):
+        return table
     return (table + f"<p class='muted'>Trained on rows {h['train_rows'][0]}–{h['train_rows'][1] - 1}, scored on rows "
             f"{h['holdout_rows'][0]}–{h['holdout_rows'][1] - 1}{span}. Positive: the tuned model has the better "
             f"{_e(metric)}, in % of the other's score.</p>")
@@ -285,8 +287,12 @@ def _holdout_table(report: dict[str, Any], h: dict[str, Any]) -> str:
 def _params_table(v: dict[str, Any]) -> str:
     names = list(dict.fromkeys([*v.get("params", {}), *v.get("default_params", {})]))
     rows = [[n, param_value(v["params"].get(n)), param_value(v.get("default_params", {}).get(n))] for n in names]
-    rows.append(["windows.train (rows)", str(v["train_rows"]), f"{v['train_rows']} (same)"])
+    rows.append(["windows.train", _train_text(v["train"]), f"{_train_text(v['train'])} (same)"])
     return _table(["parameter", "tuned", "model default"], rows, numeric={1, 2})
+
+
+def _train_text(train: Any) -> str:
+    return f"{train} rows" if isinstance(train, int) else str(train)
 
 
 def _stability_table(report: dict[str, Any]) -> str:
