@@ -79,17 +79,41 @@ class StudySection(_Strict):
     name: str = Field(default="mow", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     """Study name in the Optuna storage (letters, digits, ``_ . -``)."""
     n_trials: int = Field(default=20, ge=1)
-    """Number of trials to run."""
+    """Trials to finish (complete or pruned) in the study; a rerun continues up to this number."""
     timeout_s: float | None = Field(default=None, gt=0)
     """Stop starting new trials after this many seconds (default: no limit)."""
     metric: str = "rmse"
-    """Score of a window, computed by the orchestrator from the predictions."""
+    """Score of a window, computed by the orchestrator from the predictions (see ``metrics.py``)."""
+    direction: Literal["auto", "minimize", "maximize"] = "auto"
+    """``auto`` takes the metric's own direction; a direction that contradicts it is an error."""
+    also_minimize: list[Literal["fit_seconds"]] = Field(default_factory=list)
+    """Extra objectives for a multi-objective study (Pareto front), e.g. ``["fit_seconds"]``:
+    total model fit time of the trial, in seconds. Pruning is off for multi-objective studies."""
+    aggregate: Literal["mean", "median", "worst", "mean_std", "recency"] = "mean"
+    """How window scores become the trial score: mean, median, worst window, mean plus
+    ``aggregate_k`` standard deviations (unfavourable side), or recency-weighted mean."""
+    aggregate_k: float = Field(default=1.0, ge=0)
+    """``k`` of ``mean_std``."""
+    recency_half_life: float = Field(default=5.0, gt=0)
+    """``recency``: windows whose weight halves going back in time."""
     seed: int | None = 0
     """Seed of the sampler (TPE); ``None`` for a different run each time."""
-    pruner: Literal["none", "median"] = "none"
-    """Stop unpromising trials after each window (``median``: Optuna's MedianPruner)."""
+    pruner: Literal["none", "median", "successive_halving", "hyperband", "wilcoxon"] = "none"
+    """Stop unpromising trials after a window: Optuna's MedianPruner, SuccessiveHalvingPruner,
+    HyperbandPruner, or WilcoxonPruner (a paired test over the windows' scores against the best trial)."""
+    pruner_startup_trials: int = Field(default=5, ge=0)
+    """Trials that finish before ``median`` prunes anything."""
+    max_consecutive_failures: int = Field(default=5, ge=1)
+    """Stop the run with a clear message after this many failed trials in a row."""
+    retries: int = Field(default=1, ge=0)
+    """Times a trial whose model server died (crash, OOM kill, hang) is retried on a fresh server."""
+    trial_timeout_s: float | None = Field(default=None, gt=0)
+    """Seconds a trial may run; then it is cancelled, fails, and a hung server is replaced."""
+    window_timeout_s: float | None = Field(default=None, gt=0)
+    """Seconds a single window (fit + predict) may take, same handling as ``trial_timeout_s``."""
     storage: str | None = None
-    """Optuna storage URL; default: SQLite ``study.db`` in the run directory."""
+    """Optuna storage URL (``postgresql://...`` to share a study between machines);
+    default: SQLite ``study.db`` in the study's output folder, with heartbeats."""
 
     @field_validator("metric")
     @classmethod
@@ -97,6 +121,21 @@ class StudySection(_Strict):
         if value not in METRICS:
             raise ValueError(f"unknown metric {value!r}; choose one of {', '.join(sorted(METRICS))}")
         return value
+
+    @model_validator(mode="after")
+    def _direction_fits_metric(self) -> "StudySection":
+        natural = METRICS[self.metric].direction
+        if self.direction != "auto" and self.direction != natural:
+            raise ValueError(f"direction {self.direction!r} contradicts metric {self.metric!r}, which is "
+                             f"{natural}d; remove direction or set it to {natural!r}")
+        if self.also_minimize and self.pruner != "none":
+            raise ValueError("pruning works on single-objective studies only; drop also_minimize or set pruner = 'none'")
+        return self
+
+    @property
+    def directions(self) -> list[str]:
+        """The study's directions: the metric's, then one per extra objective."""
+        return [METRICS[self.metric].direction, *("minimize" for _ in self.also_minimize)]
 
 
 class DataSection(_Strict):

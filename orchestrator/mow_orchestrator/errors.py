@@ -36,3 +36,11 @@ class ModelFailure(MowError, RuntimeError):
         self.error_type = error_type
         self.traceback = traceback
         self.window_id = window_id
+
+
+class InvalidParameters(ModelFailure):
+    """The model server rejected the trial's parameters (INVALID_ARGUMENT): fail, never retry."""
+
+
+class TrialTimedOut(ModelFailure):
+    """A trial or one of its windows ran past its time limit and was cancelled."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import statistics
+import time
 import uuid
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
@@ -17,9 +17,10 @@ from mow_model_sdk.params import encode_value
 from ..client import EncodedDataset, ModelClient, row_range
 from ..containers import ModelPool
 from ..data import Window, WindowPlan, make_windows, plan_for, trial_train
-from ..errors import ModelFailure, ModelServerError
-from ..metrics import Metric
+from ..errors import InvalidParameters, ModelFailure, ModelServerError, TrialTimedOut
+from ..metrics import Metric, aggregate
 from .search_space import TRAIN_ROWS, Dimension, Value
+from .watchdog import Watchdog
 
 if TYPE_CHECKING:
     from ..config import MowConfig
@@ -59,6 +60,21 @@ class TrialSetup:
     max_windows: int | None
     plan: WindowPlan | None = None
     """Windows placed by the data layer (folds, spans, anchoring); None: plain row counts."""
+    aggregate: str = "mean"
+    """How window scores become the trial score (see ``metrics.aggregate``)."""
+    aggregate_k: float = 1.0
+    recency_half_life: float = 5.0
+    also_minimize: tuple[str, ...] = ()
+    """Extra objectives (``fit_seconds``) after the metric, for multi-objective studies."""
+    trial_timeout_s: float | None = None
+    window_timeout_s: float | None = None
+    retries: int = 1
+    """Times a trial is retried on a fresh server when its server died."""
+
+    def score(self, results: list["WindowResult"]) -> float:
+        """The trial's score from its windows' scores, in window order."""
+        return aggregate([r.score for r in results], self.aggregate, self.metric.direction,  # type: ignore[arg-type]
+                         k=self.aggregate_k, half_life=self.recency_half_life)
 
     @classmethod
     def from_config(cls, config: "MowConfig", split: "Split", model_name: str, metric: Metric,
@@ -72,6 +88,10 @@ class TrialSetup:
             train_max=config.windows.max_train, validation=config.windows.validation,
             step=config.windows.step_rows, gap=config.windows.gap, max_windows=config.windows.max_windows,
             plan=plan_for(split, config.windows, config.folds),
+            aggregate=config.study.aggregate, aggregate_k=config.study.aggregate_k,
+            recency_half_life=config.study.recency_half_life, also_minimize=tuple(config.study.also_minimize),
+            trial_timeout_s=config.study.trial_timeout_s, window_timeout_s=config.study.window_timeout_s,
+            retries=config.study.retries,
         )
 
     def windows(self, train: int | str) -> list[Window]:
@@ -99,19 +119,40 @@ class Objective:
         self.global_dims = {d.name: d for d in global_dims}
         self.pool = pool
 
-    def __call__(self, trial: optuna.Trial) -> float:
+    def __call__(self, trial: optuna.Trial) -> float | tuple[float, ...]:
         params = {d.name: d.suggest(trial) for d in self.model_dims}
         suggested = self.global_dims[TRAIN_ROWS].suggest(trial)
         train = suggested if isinstance(suggested, str) else int(suggested)  # a count, or a span such as "90D"
-        server = self.pool.acquire()
-        try:
-            return run_trial(trial, server.client, self.setup, params, train)
-        except ModelServerError as lost:
-            server, reason = self.pool.replace(server)
-            trial.set_user_attr("failure", f"model server lost: {reason}")
-            raise ModelFailure("ModelServerLost", reason) from lost
-        finally:
-            self.pool.release(server)
+        for attempt in range(self.setup.retries + 1):
+            server = self.pool.acquire()
+            try:
+                return run_trial(trial, server.client, self.setup, params, train)
+            except ModelServerError as lost:  # infrastructure: the server died or broke the protocol
+                server, reason = self.pool.replace(server)
+                trial.set_user_attr("server_failures", [*trial.user_attrs.get("server_failures", []), reason])
+                if attempt == self.setup.retries:
+                    trial.set_user_attr("failure", f"model server lost: {reason}")
+                    raise ModelFailure("ModelServerLost", reason) from lost
+            except TrialTimedOut:
+                if not _stops_within(server.client, trial.user_attrs["trial_id"], grace_s=5.0):
+                    server, reason = self.pool.replace(server)  # the model hangs: a fresh server
+                raise
+            finally:
+                self.pool.release(server)
+        raise AssertionError("unreachable")
+
+
+def _stops_within(client: ModelClient, trial_id: str, grace_s: float) -> bool:
+    """Ask the server to cancel ``trial_id`` and wait until it no longer runs it."""
+    deadline = time.monotonic() + grace_s
+    try:
+        while client.cancel_trial(trial_id):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+    except ModelServerError:
+        return False
+    return True
 
 
 def train_request(setup: TrialSetup, params: dict[str, Value], windows: list[Window],
@@ -132,21 +173,37 @@ def train_request(setup: TrialSetup, params: dict[str, Value], windows: list[Win
 
 
 def run_trial(trial: optuna.Trial, client: ModelClient, setup: TrialSetup,
-              params: dict[str, Value], train: int) -> float:
-    """Run and score one trial; report each window's score to Optuna as it arrives."""
+              params: dict[str, Value], train: int | str) -> float | tuple[float, ...]:
+    """Run and score one trial; report each window's score to Optuna as it arrives.
+
+    Returns the aggregated score, followed by the extra objectives of a
+    multi-objective study. Raises ModelFailure (model code raised),
+    InvalidParameters, TrialTimedOut, ModelServerError (infrastructure),
+    or optuna.TrialPruned.
+    """
     windows = setup.windows(train)
     trial.set_user_attr("model_params", params)
     trial.set_user_attr("bytes_sent", client.ensure_dataset(setup.dataset))
     trial.set_user_attr("n_windows", len(windows))
     results: list[WindowResult] = []
-    call = client.train(train_request(setup, params, windows))
+    request = train_request(setup, params, windows)
+    trial.set_user_attr("trial_id", request.trial_id)
+    call = client.train(request)
+    multi_objective = bool(setup.also_minimize)
     try:
-        for result in stream_window_results(call, setup.target, setup.metric, windows):
-            results.append(result)
-            trial.report(result.score, step=len(results) - 1)
-            if trial.should_prune():
-                call.cancel()
-                raise optuna.TrialPruned(f"pruned after window {result.id} ({result.score:.6g})")
+        with Watchdog(call, trial_s=setup.trial_timeout_s, window_s=setup.window_timeout_s) as watchdog:
+            for result in stream_window_results(call, setup.target, setup.metric, windows):
+                watchdog.kick()
+                results.append(result)
+                if not multi_objective:
+                    trial.report(result.score, step=len(results) - 1)
+                    if len(results) < len(windows) and trial.should_prune():  # after the last window: nothing to save
+                        call.cancel()
+                        raise optuna.TrialPruned(f"pruned after window {result.id} ({result.score:.6g})")
+        if watchdog.reason:
+            raise TrialTimedOut("TrialTimedOut", f"cancelled: {watchdog.reason}")
+        if len(results) < len(windows):
+            raise ModelServerError(f"the model server ended the trial after {len(results)} of {len(windows)} windows")
     except ModelFailure as failure:
         trial.set_user_attr("failure", str(failure))
         trial.set_user_attr("failure_traceback", failure.traceback)
@@ -154,7 +211,11 @@ def run_trial(trial: optuna.Trial, client: ModelClient, setup: TrialSetup,
     finally:
         call.cancel()  # no-op once the stream ended; frees the server on any early exit
         trial.set_user_attr("windows", [asdict(r) for r in results])
-    return statistics.fmean(r.score for r in results)
+    score = setup.score(results)
+    if not multi_objective:
+        return score
+    fit_seconds = sum(r.fit_s for r in results)
+    return (score, *(fit_seconds for _ in setup.also_minimize))
 
 
 def stream_window_results(call, target: np.ndarray, metric: Metric, windows: list[Window]):
@@ -179,7 +240,8 @@ def stream_window_predictions(call, target: np.ndarray, metric: Metric, windows:
                     raise ModelFailure(e.type, e.message, e.traceback, e.window_id)
                 window = by_id[w_report.window_id]
                 predictions = ipc_to_predictions(w_report.predictions)
-                score = metric(target[window.valid_start : window.valid_stop], predictions)
+                y_train = target[window.train_start : window.train_stop] if metric.needs_train else None
+                score = metric(target[window.valid_start : window.valid_stop], predictions, y_train)
                 yield (WindowResult(window.id, window.fold, score, w_report.fit_seconds,
                                     w_report.predict_seconds, window.n_train, window.n_valid), predictions)
             elif report.final.status == report_service_pb2.TRIAL_STATUS_FAILED:
@@ -188,4 +250,6 @@ def stream_window_predictions(call, target: np.ndarray, metric: Metric, windows:
     except grpc.RpcError as exc:
         if exc.code() == grpc.StatusCode.CANCELLED:
             return
+        if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
+            raise InvalidParameters("InvalidParameters", exc.details() or "rejected by the model server") from None
         raise ModelServerError(f"model server failed during a trial: {exc.code().name}: {exc.details()}") from None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 import shutil
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from ..client import EncodedDataset
 from ..config import MowConfig
 from ..containers import ModelPool, RunningModel, make_backend
 from ..data import Split, plan_for, prepare, read_table, resolve_source, split_holdout
-from ..errors import ConfigError, ModelFailure, ModelStartError
+from ..errors import ConfigError, ModelFailure, ModelStartError, MowError
 from ..metrics import Metric, get_metric
 from ..reports import ReportPaths, write_reports
 from .objective import Objective, TrialSetup
@@ -49,14 +50,10 @@ def load_split(config: MowConfig, metric: Metric) -> Split:
     return split
 
 
-def new_run_dir(config: MowConfig) -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    run_dir = config.output.dir / f"{config.study.name}-{stamp}"
-    suffix = 1
-    while run_dir.exists():
-        suffix += 1
-        run_dir = config.output.dir / f"{config.study.name}-{stamp}-{suffix}"
-    run_dir.mkdir(parents=True)
+def study_dir(config: MowConfig) -> Path:
+    """``<output.dir>/<study.name>``: the same folder every time, so a rerun continues the study."""
+    run_dir = config.output.dir / config.study.name
+    run_dir.mkdir(parents=True, exist_ok=True)
     return run_dir
 
 
@@ -72,8 +69,8 @@ def run_study(
 
     Args:
         config: a validated config (see :func:`mow_orchestrator.load_config`).
-        run_dir: where to write storage, logs and reports (default: a new folder
-            ``<output.dir>/<study.name>-<timestamp>``).
+        run_dir: where to write storage, logs and reports (default:
+            ``<output.dir>/<study.name>``; running again continues the study there).
         callbacks: called after every trial, e.g. to drive a progress bar.
         on_event: receives one-line messages about the stages of the run.
         on_optimize_start: called once the servers are up, just before the first trial.
@@ -84,10 +81,11 @@ def run_study(
     """
     metric = get_metric(config.study.metric)
     split = load_split(config, metric)
-    run_dir = run_dir or new_run_dir(config)
+    run_dir = run_dir or study_dir(config)
     if config.source:
         shutil.copyfile(config.source, run_dir / "config.toml")
     storage = config.study.storage or f"sqlite:///{run_dir / 'study.db'}"
+    study = open_study(config, storage)  # bad storage or directions fail here, before any server starts
     dev = EncodedDataset.from_table(split.dev)
     on_event(f"data: {split.n_dev} development rows, {split.n_holdout} held out, {len(split.prepared.feature_columns)} features")
 
@@ -97,16 +95,8 @@ def run_study(
         spec = _model_spec(servers[0], config, metric)
         on_event(f"model: {spec.name} ({_TASK_NAMES.get(spec.task, 'unknown task')}) on {config.backend.workers} "
                  f"{config.backend.kind} worker(s): {', '.join(s.description for s in servers)}")
-        setup = TrialSetup(
-            dataset=dev, target=split.dev.column(split.prepared.target).to_numpy(),
-            feature_columns=split.prepared.feature_columns, target_column=split.prepared.target,
-            model_name=spec.name, metric=metric, windows_kind=config.windows.kind,
-            train_max=config.windows.max_train, validation=config.windows.validation,
-            step=config.windows.step_rows, gap=config.windows.gap, max_windows=config.windows.max_windows,
-            plan=plan_for(split, config.windows, config.folds),
-        )
+        setup = TrialSetup.from_config(config, split, spec.name, metric, dev)
         model_dims, global_dims = model_space(spec, config.model.params), global_space(config.windows)
-        study = _create_study(config, storage, metric)
         study.set_user_attr("metric", metric.name)
         study.set_user_attr("model", spec.name)
         study.set_user_attr("n_dev_rows", split.n_dev)
@@ -116,10 +106,11 @@ def run_study(
         pool.upload(dev)  # data crosses the wire once per server, before any trial
         objective = Objective(setup, model_dims, global_dims, pool)
         on_optimize_start()
-        study.optimize(
-            objective, n_trials=config.study.n_trials, timeout=config.study.timeout_s,
-            n_jobs=config.backend.workers, catch=(ModelFailure,), callbacks=list(callbacks),
-        )
+        stopped: TooManyFailures | None = None
+        try:
+            optimize(study, objective, config, callbacks, on_event)
+        except TooManyFailures as exc:
+            stopped = exc  # reported after the reports are written
         target_lags = config.data.lags.get(split.prepared.target, [])
         inputs = ValidationInputs(
             split=split, setup=setup, task=_task(spec.task, metric), model_dims=model_dims,
@@ -131,6 +122,8 @@ def run_study(
             study.set_user_attr("validation", validation)
 
     paths = write_reports(study, run_dir)
+    if stopped is not None:
+        raise stopped
     return RunResult(run_dir, storage, study.study_name, paths.data, paths)
 
 
@@ -154,9 +147,110 @@ def _task(kind: int, metric: Metric) -> str:
     return _TASK_NAMES.get(kind) or ("regression" if metric.numeric_target else "classification")
 
 
-def _create_study(config: MowConfig, storage: str, metric: Metric) -> optuna.Study:
-    pruner = optuna.pruners.MedianPruner(n_startup_trials=5) if config.study.pruner == "median" else optuna.pruners.NopPruner()
+def open_study(config: MowConfig, storage_url: str) -> optuna.Study:
+    """Create the study, or load it to continue; RDB storages get heartbeats so that a
+    trial left RUNNING by a killed orchestrator is failed (and retried) by the next run.
+
+    Raises:
+        ConfigError: the storage cannot be opened, or the study exists with other directions.
+    """
+    study_cfg = config.study
+    try:
+        storage = optuna.storages.RDBStorage(
+            storage_url, heartbeat_interval=HEARTBEAT_S, grace_period=3 * HEARTBEAT_S,
+            failed_trial_callback=optuna.storages.RetryFailedTrialCallback(max_retry=study_cfg.retries),
+        ) if storage_url.split(":", 1)[0].split("+")[0] in _RDB_SCHEMES else storage_url
+        existing = {s.study_name: s for s in optuna.get_all_study_summaries(storage)}
+    except Exception as exc:  # sqlalchemy errors, missing drivers, unreachable hosts
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"study.storage: cannot open {_redact(storage_url)}: {first}") from None
+    directions = study_cfg.directions
+    if study_cfg.name in existing:
+        stored = [d.name.lower() for d in existing[study_cfg.name].directions]
+        if stored != directions:
+            raise ConfigError(
+                f"study.name: study {study_cfg.name!r} already exists in {_redact(storage_url)} with directions "
+                f"{stored}, not {directions}; choose another study.name or storage"
+            )
     return optuna.create_study(
-        storage=storage, study_name=config.study.name, direction=metric.direction,
-        sampler=optuna.samplers.TPESampler(seed=config.study.seed), pruner=pruner, load_if_exists=True,
+        storage=storage, study_name=study_cfg.name, directions=directions,
+        sampler=optuna.samplers.TPESampler(seed=study_cfg.seed), pruner=make_pruner(config), load_if_exists=True,
     )
+
+
+HEARTBEAT_S = 10
+_RDB_SCHEMES = {"sqlite", "postgresql", "mysql"}
+
+
+def _redact(url: str) -> str:
+    """A storage URL without its password."""
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+def make_pruner(config: MowConfig) -> optuna.pruners.BasePruner:
+    """The pruner the config names; windows are the pruning steps."""
+    kind, startup = config.study.pruner, config.study.pruner_startup_trials
+    if kind == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=startup, n_warmup_steps=1)
+    if kind == "successive_halving":
+        return optuna.pruners.SuccessiveHalvingPruner()
+    if kind == "hyperband":
+        return optuna.pruners.HyperbandPruner()
+    if kind == "wilcoxon":
+        return optuna.pruners.WilcoxonPruner(p_threshold=0.1)
+    return optuna.pruners.NopPruner()
+
+
+class TooManyFailures(MowError):
+    """Several trials in a row failed: the run stops instead of burning its budget."""
+
+
+def optimize(study: optuna.Study, objective, config: MowConfig, callbacks: Sequence[TrialCallback],
+             on_event: Callable[[str], None]) -> None:
+    """Run trials until ``n_trials`` are finished (complete or pruned) in the study.
+
+    A rerun continues from what the storage holds; other workers sharing the
+    storage count too. Raises TooManyFailures after ``max_consecutive_failures``.
+    """
+    finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+    done = len(study.get_trials(deepcopy=False, states=finished))
+    remaining = config.study.n_trials - done
+    if remaining <= 0:
+        on_event(f"study {study.study_name!r} already has {done} finished trials (n_trials = {config.study.n_trials}); "
+                 "raise study.n_trials to run more")
+        return
+    if done:
+        on_event(f"continuing study {study.study_name!r}: {done} trials finished, {remaining} to go")
+    failures = _FailureStreak(config.study.max_consecutive_failures)
+    study.optimize(
+        objective, n_trials=remaining, timeout=config.study.timeout_s, n_jobs=config.backend.workers,
+        catch=(ModelFailure,), gc_after_trial=False,
+        callbacks=[optuna.study.MaxTrialsCallback(config.study.n_trials, states=finished), failures, *callbacks],
+    )
+    if failures.tripped:
+        raise TooManyFailures(
+            f"stopped after {failures.limit} failed trials in a row; last failure: {failures.last_reason} "
+            "(see report.json; raise study.max_consecutive_failures to keep going)"
+        )
+
+
+class _FailureStreak:
+    """Optuna callback: stop the study after ``limit`` failed trials in a row."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.streak = 0
+        self.tripped = False
+        self.last_reason = ""
+        self._lock = threading.Lock()
+
+    def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        with self._lock:
+            if trial.state != optuna.trial.TrialState.FAIL:
+                self.streak = 0
+                return
+            self.streak += 1
+            self.last_reason = trial.user_attrs.get("failure") or trial.system_attrs.get("fail_reason", "unknown")
+            if self.streak >= self.limit and not self.tripped:
+                self.tripped = True
+                study.stop()

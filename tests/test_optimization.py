@@ -1,0 +1,177 @@
+"""Optimization engine end to end (issue 5): metrics, aggregation, pruning,
+failure classes, retries, timeouts, resume, multi-objective, bad study settings."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import optuna
+import pytest
+from sklearn import metrics as sk
+
+from conftest import ZOO
+from mow_orchestrator.metrics import METRICS, aggregate
+from test_cli_run import assert_no_leftovers, marker, run_cli, write_config  # noqa: F401  (fixture)
+
+
+def _report(tmp_path):
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    return run_dir, json.loads((run_dir / "report.json").read_text())
+
+
+@pytest.mark.parametrize(
+    "name, reference, kind",
+    [
+        ("rmse", lambda y, p: np.sqrt(sk.mean_squared_error(y, p)), "reg"),
+        ("mae", sk.mean_absolute_error, "reg"),
+        ("mape", lambda y, p: 100 * sk.mean_absolute_percentage_error(y, p), "reg"),
+        ("r2", sk.r2_score, "reg"),
+        ("accuracy", sk.accuracy_score, "cls"),
+        ("balanced_accuracy", sk.balanced_accuracy_score, "cls"),
+        ("f1", lambda y, p: sk.f1_score(y, p, average="macro"), "cls"),
+        ("log_loss", sk.log_loss, "prob"),
+        ("roc_auc", sk.roc_auc_score, "prob"),
+    ],
+)
+def test_metrics_agree_with_scikit_learn(name, reference, kind):
+    rng = np.random.default_rng(1)
+    if kind == "reg":
+        y = rng.normal(size=80) + 3
+        p = y + rng.normal(size=80)
+    elif kind == "cls":
+        y, p = rng.integers(0, 3, 80), rng.integers(0, 3, 80)
+    else:
+        y, p = rng.integers(0, 2, 80), np.round(rng.random(80), 1)
+    assert METRICS[name](y, p) == pytest.approx(reference(y, p))
+
+
+def test_smape_and_mase():
+    y, p = np.array([1.0, 2.0, 4.0]), np.array([2.0, 2.0, 2.0])
+    assert METRICS["smape"](y, p) == pytest.approx(100 * np.mean([2 / 3, 0, 2 / 3]))
+    y_train = np.array([0.0, 1.0, 3.0])  # naive one-step MAE = 1.5
+    assert METRICS["mase"](y, p, y_train) == pytest.approx(np.mean([1, 0, 2]) / 1.5)
+    with pytest.raises(ValueError, match="needs the train target"):
+        METRICS["mase"](y, p)
+
+
+def test_aggregations():
+    scores = [1.0, 2.0, 6.0]
+    assert aggregate(scores, "mean", "minimize") == 3.0
+    assert aggregate(scores, "median", "minimize") == 2.0
+    assert aggregate(scores, "worst", "minimize") == 6.0 and aggregate(scores, "worst", "maximize") == 1.0
+    assert aggregate(scores, "mean_std", "minimize", k=1) == pytest.approx(3 + np.std(scores))
+    assert aggregate(scores, "mean_std", "maximize", k=1) == pytest.approx(3 - np.std(scores))
+    assert aggregate(scores, "recency", "minimize", half_life=1) == pytest.approx((0.25 * 1 + 0.5 * 2 + 6) / 1.75)
+
+
+def test_median_pruning_cancels_windows_and_saves_model_time(tmp_path, marker):
+    extra = '[study]\nname = "t"\nn_trials = 12\npruner = "median"\npruner_startup_trials = 2\n'
+    config = write_config(tmp_path, model="zoo_models:MeanModel", model_path=ZOO, n_trials=12, extra="")
+    config.write_text(config.read_text().replace('[study]\nname = "t"\nn_trials = 12\n', extra)
+                      .replace("max_windows = 4", "max_windows = 8"))
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 0, result.stderr
+    _, report = _report(tmp_path)
+    pruned = [t for t in report["trials"] if t["state"] == "pruned"]
+    assert pruned, "MedianPruner pruned nothing"
+    assert all(len(t["windows"]) < 8 for t in pruned)
+    assert_no_leftovers(marker)
+
+
+def test_model_exceptions_stop_the_run_after_n_in_a_row(tmp_path, marker):
+    config = write_config(tmp_path, model="zoo_models:FailingModel", model_path=ZOO, n_trials=50,
+                          extra='[model.params]\nwhere = "fit"\n')
+    config.write_text(config.read_text().replace("n_trials = 50\n", "n_trials = 50\nmax_consecutive_failures = 3\n"))
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 1
+    assert "stopped after 3 failed trials in a row; last failure: ValueError: boom in fit" in result.stderr
+    _, report = _report(tmp_path)
+    assert report["counts"]["fail"] == 3
+    failed = report["trials"][0]
+    assert "boom in fit" in failed["failure"]
+    assert_no_leftovers(marker)
+
+
+def test_crashed_server_is_replaced_and_the_trial_retried(tmp_path, marker):
+    config = write_config(tmp_path, model="zoo_models:CrashModel", model_path=ZOO, n_trials=1)
+    config.write_text(config.read_text().replace("n_trials = 1\n", "n_trials = 1\nretries = 1\nmax_consecutive_failures = 1\n"))
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 1
+    assert result.stderr.count("the model server process exited with code 3") >= 2  # first try and the retry
+    run_dir, report = _report(tmp_path)
+    (trial,) = report["trials"]
+    assert trial["state"] == "fail" and "model server lost" in trial["failure"]
+    study = optuna.load_study(study_name="t", storage=f"sqlite:///{run_dir / 'study.db'}")
+    assert len(study.trials[0].user_attrs["server_failures"]) == 2
+    assert_no_leftovers(marker)
+
+
+def test_window_timeout_cancels_a_hung_model_and_replaces_its_server(tmp_path, marker):
+    config = write_config(tmp_path, model="zoo_models:SlowModel", model_path=ZOO, n_trials=2,
+                          extra="[model.params]\nseconds = 60.0\n")
+    config.write_text(config.read_text().replace("n_trials = 2\n", "n_trials = 2\nwindow_timeout_s = 1.0\nmax_consecutive_failures = 2\n"))
+    result = run_cli("run", str(config), marker=marker, timeout=120)
+    assert result.returncode == 1
+    _, report = _report(tmp_path)
+    assert report["counts"]["fail"] == 2
+    assert "a window ran longer than window_timeout_s=1 s" in report["trials"][0]["failure"]
+    assert "started a fresh server" in result.stderr
+    assert_no_leftovers(marker)
+
+
+def test_rerun_continues_the_study(tmp_path, marker):
+    config = write_config(tmp_path, model="zoo_models:MeanModel", model_path=ZOO, n_trials=3)
+    assert run_cli("run", str(config), marker=marker).returncode == 0
+    config.write_text(config.read_text().replace("n_trials = 3\n", "n_trials = 5\n"))
+    again = run_cli("run", str(config), marker=marker)
+    assert again.returncode == 0, again.stderr
+    assert "continuing study 't': 3 trials finished, 2 to go" in again.stderr
+    run_dir, report = _report(tmp_path)
+    assert report["counts"]["complete"] == 5
+    done = run_cli("run", str(config), marker=marker)
+    assert "already has 5 finished trials" in done.stderr and done.returncode == 0
+
+
+def test_multi_objective_study_has_a_pareto_front(tmp_path, marker):
+    config = write_config(tmp_path, model="zoo_models:MeanModel", model_path=ZOO, n_trials=4)
+    config.write_text(config.read_text().replace("n_trials = 4\n", 'n_trials = 4\nalso_minimize = ["fit_seconds"]\n'))
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 0, result.stderr
+    run_dir, report = _report(tmp_path)
+    assert report["directions"] == ["minimize", "minimize"] and report["best_trials"]
+    study = optuna.load_study(study_name="t", storage=f"sqlite:///{run_dir / 'study.db'}")
+    assert all(len(t.values) == 2 for t in study.trials)
+
+
+@pytest.mark.parametrize(
+    "study_lines, expected",
+    [
+        ('direction = "maximize"\n', "study: direction 'maximize' contradicts metric 'rmse', which is minimized"),
+        ('metric = "nope"', "study.metric: unknown metric 'nope'"),
+        ('storage = "postgresql://mow:secret@127.0.0.1:9/mow"\n', "study.storage: cannot open postgresql://mow:***@127.0.0.1:9/mow"),
+        ('also_minimize = ["fit_seconds"]\npruner = "median"\n', "pruning works on single-objective studies only"),
+    ],
+)
+def test_bad_study_settings_exit_2_before_any_server_starts(tmp_path, marker, study_lines, expected):
+    config = write_config(tmp_path, model="zoo_models:MeanModel", model_path=ZOO, n_trials=2)
+    text = config.read_text()
+    if study_lines.startswith("metric"):
+        text = text.replace('metric = "rmse"', study_lines)
+    else:
+        text = text.replace("n_trials = 2\n", "n_trials = 2\n" + study_lines)
+    config.write_text(text)
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 2, result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert expected in line and "secret" not in line
+    assert "model:" not in result.stderr  # no model server was started
+
+
+def test_existing_study_with_other_directions_exits_2(tmp_path, marker):
+    config = write_config(tmp_path, model="zoo_models:MeanModel", model_path=ZOO, n_trials=1)
+    assert run_cli("run", str(config), marker=marker).returncode == 0
+    config.write_text(config.read_text().replace('metric = "rmse"', 'metric = "r2"'))
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 2
+    assert "study 't' already exists" in result.stderr and "['minimize'], not ['maximize']" in result.stderr
