@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from . import data_cli
 from .config import load_config
 from .errors import MowError, UserError
 from .optimize.study import run_study
@@ -27,6 +28,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+app.add_typer(data_cli.app, name="data")
 
 EXIT_USER_ERROR = 2
 EXIT_NO_TRIAL_COMPLETED = 1

@@ -225,8 +225,18 @@ def _region_slots(axis: TimeAxis, spec: WindowSpec, lo: int, hi: int, fold: int)
     if hi <= lo:
         return []
 
+    def whole_before(step: int, length: Length) -> int | None:
+        """First step of ``length`` ending just before ``step``, if all of it lies in the fold."""
+        if isinstance(length, Span):
+            t = axis.shift_time(axis.time(step), length, -1)
+            return axis.step_at(t) if t >= axis.time(lo) else None
+        return step - length if step - length >= lo else None
+
     def feasible(vs: int) -> bool:
-        return axis.back(axis.back(vs, spec.gap), spec.train) >= lo
+        stop = whole_before(vs, spec.gap) if spec.gap else vs
+        if stop is None or stop <= lo:
+            return False
+        return whole_before(stop, spec.train) is not None
 
     # smallest validation start with a whole train + gap before it (feasibility grows with vs)
     a, b = lo, hi
@@ -296,6 +306,8 @@ def _region_slots(axis: TimeAxis, spec: WindowSpec, lo: int, hi: int, fold: int)
             t_last = axis.shift_time(end_time, val, -1)  # type: ignore[arg-type]
         else:
             t_last = axis.time(hi - val) if axis.has_times and hi - val >= lo else None
+            if hi - val < lo:
+                return []  # the validation length alone is longer than the fold
         if isinstance(step, Span):
             assert t_last is not None
 
