@@ -17,7 +17,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -46,7 +46,7 @@ class Browser:
     def __init__(self, binary: str, *, width: int = 1400, height: int = 1000) -> None:
         self.binary, self.width, self.height = binary, width, height
 
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Self:
         import websocket  # websocket-client
 
         self._profile = tempfile.TemporaryDirectory(prefix="mow-chromium-")
@@ -97,6 +97,8 @@ class Browser:
             self._events.append(message)
 
     def _drain(self, until: str | None = None, timeout: float = 30) -> None:
+        import websocket
+
         deadline = time.monotonic() + timeout
         while until is None or not any(e.get("method") == until for e in self._events):
             if time.monotonic() > deadline:
@@ -104,7 +106,7 @@ class Browser:
             self.ws.settimeout(0.2 if until is None else max(0.1, deadline - time.monotonic()))
             try:
                 self._events.append(json.loads(self.ws.recv()))
-            except Exception:  # websocket timeout: nothing more queued
+            except websocket.WebSocketTimeoutException:  # nothing more queued
                 if until is None:
                     break
         self.ws.settimeout(30)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, ZOO, processes_with_marker
 
 EXAMPLE = ROOT / "examples" / "seattle_weather"
@@ -63,7 +62,8 @@ def run_cli(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
     marker = uuid.uuid4().hex
     env = {**os.environ, "MOW_TEST_MARKER": marker, "COLUMNS": "200"}
     try:
-        return subprocess.run([*CLI, *args], env=env, text=True, capture_output=True, timeout=timeout)
+        return subprocess.run([*CLI, *args], env=env, text=True, capture_output=True, timeout=timeout,
+                              check=False)
     finally:
         for pid in processes_with_marker(marker):  # never leak a model server into other tests
             os.kill(pid, signal.SIGKILL)

@@ -46,7 +46,7 @@ def build_report(study: optuna.Study) -> dict[str, Any]:
     validation = attrs.get("validation")
     report: dict[str, Any] = {
         "report_version": REPORT_VERSION,
-        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "study": study.study_name,
         "direction": directions[0],
         "directions": directions,
@@ -74,7 +74,7 @@ def no_study_report(reason: str) -> dict[str, Any]:
     """The report of a run directory that holds no study, saying why."""
     return {
         "report_version": REPORT_VERSION,
-        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "status": STATUS_NO_STUDY,
         "message": f"No study to report on: {reason}",
         "study": None, "direction": None, "directions": [], "metric": None, "metric_description": None,

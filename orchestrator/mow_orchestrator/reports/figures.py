@@ -72,8 +72,8 @@ def build_figures(study: optuna.Study | None, report: dict[str, Any], run_dir: P
         ("pareto", "optimization", "Pareto front", "Trials no other trial beats on every objective.",
          lambda: _optuna(optuna.visualization.plot_pareto_front, study, metric) if multi else None),
         ("importances", "optimization", "Parameter importances",
-         f"Share of the variation of {metric} across trials explained by each parameter "
-         f"({(report['importances'] or {}).get('method') or 'n/a'}).",
+         (f"Share of the variation of {metric} across trials explained by each parameter "
+          f"({(report['importances'] or {}).get('method') or 'n/a'})."),
          lambda: _importances(report)),
         ("parallel", "optimization", "Parallel coordinates",
          "One line per completed trial through its parameter values, coloured by its score.",
@@ -83,8 +83,8 @@ def build_figures(study: optuna.Study | None, report: dict[str, Any], run_dir: P
          lambda: None if multi else _optuna(optuna.visualization.plot_slice, study, metric)),
         *_contour_specs(study, report, multi),
         ("intermediate", "optimization", "Score per window, by trial",
-         f"Each line is a trial's {metric} on its windows in time order (step = window); "
-         "pruned trials stop early.",
+         (f"Each line is a trial's {metric} on its windows in time order (step = window); "
+          "pruned trials stop early."),
          lambda: _optuna(optuna.visualization.plot_intermediate_values, study, metric)),
         ("top_trials", "optimization", f"Window scores of the {N_TOP_TRIALS} best trials",
          "The spread of each trial's window scores: how sure the ranking is.",
@@ -95,11 +95,12 @@ def build_figures(study: optuna.Study | None, report: dict[str, Any], run_dir: P
          "The best configuration retrained on every window, next to the model's defaults and the naive baselines.",
          lambda: _window_scores(report)),
         ("predictions", "validation", "Predicted and actual values",
-         "Validation windows, then the holdout part (shaded) that no trial saw. "
-         "Click a legend entry to show or hide a series.",
+         ("Validation windows, then the holdout part (shaded) that no trial saw. "
+          "Click a legend entry to show or hide a series."),
          lambda: _predictions(report, predictions)),
         ("scatter", "validation", "Predicted against actual",
-         "Points on the diagonal are exact predictions.",
+         "Holdout rows counted by actual and predicted label; the diagonal is right."
+         if report.get("task") == "classification" else "Points on the diagonal are exact predictions.",
          lambda: _scatter(report, predictions)),
     ]
     out: list[Figure | Skipped] = []
@@ -108,7 +109,7 @@ def build_figures(study: optuna.Study | None, report: dict[str, Any], run_dir: P
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 fig = draw()
-        except Exception as exc:  # a chart must never cost the user the whole report
+        except Exception as exc:  # noqa: BLE001 -- a chart must never cost the user the whole report
             out.append(Skipped(fid, section, title, f"{type(exc).__name__}: {exc}"))
             continue
         if fig is not None:

@@ -45,8 +45,9 @@ def render_markdown(report: dict[str, Any]) -> str:
     if s:
         w = s["worst_window"]
         lines += ["## Across validation windows", "",
-                  f"{s['n_windows']} windows: mean {fmt(s['mean'])}, std {fmt(s['std'])}, min {fmt(s['min'])}, "
-                  f"max {fmt(s['max'])}; worst {w['id']}{' (' + w['start'] + ')' if w.get('start') else ''} at {fmt(w['score'])}.", ""]
+                  (f"{s['n_windows']} windows: mean {fmt(s['mean'])}, std {fmt(s['std'])}, min {fmt(s['min'])}, "
+                   f"max {fmt(s['max'])}; worst {w['id']}{' (' + w['start'] + ')' if w.get('start') else ''} "
+                   f"at {fmt(w['score'])}."), ""]
     imp = (report.get("importances") or {}).get("values") or {}
     if imp:
         lines += [f"## Parameter importances ({report['importances']['method']})", "", "| parameter | importance |", "|---|---:|"]

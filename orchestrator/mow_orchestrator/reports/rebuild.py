@@ -52,7 +52,7 @@ def rebuild_reports(run_dir: Path, study_name: str | None = None) -> ReportPaths
         raise NoStudyError(reason, write_no_study_reports(run_dir, reason) if is_run_dir else None)
     try:
         names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
-    except Exception as exc:  # SQLAlchemy raises many kinds for a file that is not a database
+    except Exception as exc:  # noqa: BLE001 -- SQLAlchemy raises many kinds for a file that is not a database
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"{storage}: cannot open the Optuna storage: {first}") from None
     if not names:

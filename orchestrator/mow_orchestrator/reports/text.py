@@ -6,7 +6,7 @@ import html as _html
 from typing import Any
 
 
-def fmt(x: float | int | None, digits: int = 4) -> str:
+def fmt(x: float | None, digits: int = 4) -> str:
     """``x`` with ``digits`` significant digits; ``n/a`` for a missing number."""
     if x is None:
         return "n/a"
