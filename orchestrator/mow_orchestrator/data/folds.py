@@ -15,8 +15,9 @@ validation blocks; every row ``i`` has a label interval
 dropped ("purged") when its interval touches or overlaps the interval
 ``[min label_start, max label_end]`` of the validation block, i.e. when
 ``label_start[i] <= max_end and label_end[i] >= min_start`` (touching ends
-count as overlap). ``embargo`` further drops the first ``embargo`` rows that
-follow the validation block.
+count as overlap). ``embargo`` further drops the first ``embargo`` rows after
+the validation block that survive purging (their features may still carry
+information from the validation period).
 """
 
 from __future__ import annotations
@@ -147,7 +148,10 @@ def purged_kfold(label_start: np.ndarray, label_end: np.ndarray, n_splits: int, 
         lo, hi = int(valid[0]), int(valid[-1]) + 1
         start, end = label_start[valid].min(), label_end[valid].max()
         overlaps = (label_start <= end) & (label_end >= start)
-        keep = ~overlaps & ((rows < lo) | (rows >= hi + embargo))
+        keep = ~overlaps
+        if embargo:
+            after = np.flatnonzero(keep & (rows >= hi))[:embargo]  # the first rows clear of the labels
+            keep[after] = False
         train = rows[keep]
         if train.size == 0:
             raise DataError(f"folds: purging leaves fold {fold} without train rows; use more folds or shorter labels")
