@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from . import containers_cli
 from . import data_cli
 from .config import load_config
 from .errors import MowError, UserError
@@ -29,6 +30,8 @@ app = typer.Typer(
 )
 console = Console(stderr=True)
 app.add_typer(data_cli.app, name="data")
+app.add_typer(containers_cli.app, name="containers")
+app.command("check-image")(containers_cli.check_image)
 
 EXIT_USER_ERROR = 2
 EXIT_NO_TRIAL_COMPLETED = 1
@@ -49,12 +52,15 @@ def run(
     config: Annotated[Path, typer.Argument(help="Study config (TOML).", show_default=False)],
     n_trials: Annotated[Optional[int], typer.Option(help="Override study.n_trials.", min=1)] = None,
     output_dir: Annotated[Optional[Path], typer.Option(help="Override output.dir (runs are written below it).")] = None,
+    storage: Annotated[Optional[str], typer.Option(help="Override study.storage (an Optuna storage URL).")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks and Optuna's own log.")] = False,
 ) -> None:
     """Run a study: start the model server(s), tune, validate the best configuration, score the holdout, write the reports."""
-    overrides = {"study.n_trials": n_trials} if n_trials else {}
+    overrides: dict[str, object] = {"study.n_trials": n_trials} if n_trials else {}
     if output_dir:
         overrides["output.dir"] = str(output_dir.resolve())
+    if storage:
+        overrides["study.storage"] = storage
     optuna.logging.set_verbosity(logging.INFO if debug else logging.ERROR)
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
@@ -68,8 +74,8 @@ def run(
             def advance(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
                 try:
                     best = f"best {study.best_value:.4g}"
-                except ValueError:
-                    best = "no trial completed yet"
+                except (ValueError, RuntimeError):  # no trial completed yet, or a multi-objective study
+                    best = f"{sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.get_trials(deepcopy=False))} complete"
                 progress.update(task, advance=1, description=f"trials ({best})")
                 if trial.state == optuna.trial.TrialState.FAIL:
                     reason = trial.user_attrs.get("failure") or trial.system_attrs.get("fail_reason", "unknown")
@@ -95,6 +101,47 @@ def run(
     _print_paths(result.paths, result.storage)
     if result.report["status"] != "complete":
         raise typer.Exit(EXIT_NO_TRIAL_COMPLETED)
+
+
+@app.command()
+def worker(
+    config: Annotated[Path, typer.Argument(help="Study config (TOML), the same on every machine.", show_default=False)],
+    storage: Annotated[Optional[str], typer.Option(
+        help="Shared Optuna storage, e.g. postgresql://user:password@host/db (overrides study.storage).")] = None,
+    output_dir: Annotated[Optional[Path], typer.Option(help="Override output.dir (logs of this worker).")] = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks and Optuna's own log.")] = False,
+) -> None:
+    """Join a shared study: start this machine's model server(s) and run trials until the
+    study has n_trials; `run` on one machine then validates the best and writes the reports."""
+    overrides: dict[str, object] = {"study.storage": storage} if storage else {}
+    if output_dir:
+        overrides["output.dir"] = str(output_dir.resolve())
+    optuna.logging.set_verbosity(logging.INFO if debug else logging.ERROR)
+    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    try:
+        cfg = load_config(config, overrides)
+        if cfg.study.storage is None:
+            raise UserError("study.storage: a worker needs a storage shared with the other workers (--storage postgresql://...)")
+        result = run_study(cfg, validate=False, on_event=lambda m: console.print(m, highlight=False, soft_wrap=True),
+                           callbacks=[_log_trial])
+    except UserError as exc:
+        if debug:
+            raise
+        raise _fail(str(exc), EXIT_USER_ERROR) from None
+    except MowError as exc:
+        if debug:
+            raise
+        raise _fail(str(exc), EXIT_NO_TRIAL_COMPLETED) from None
+    except KeyboardInterrupt:
+        raise _fail("interrupted; model servers stopped. Completed trials are kept in the study storage.",
+                    EXIT_INTERRUPTED) from None
+    console.print(f"worker done: study {result.study_name!r} in {result.storage.split('@')[-1]}", highlight=False)
+
+
+def _log_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+    """One line per finished trial (workers have no progress bar: several share one study)."""
+    value = "" if trial.values is None else " ".join(f"{v:.4g}" for v in trial.values)
+    console.print(f"trial {trial.number} {trial.state.name.lower()} {value}", highlight=False)
 
 
 @app.command()

@@ -111,6 +111,9 @@ class StudySection(_Strict):
     """Seconds a trial may run; then it is cancelled, fails, and a hung server is replaced."""
     window_timeout_s: float | None = Field(default=None, gt=0)
     """Seconds a single window (fit + predict) may take, same handling as ``trial_timeout_s``."""
+    heartbeat_s: int = Field(default=10, ge=1)
+    """Seconds between heartbeats of a running trial (RDB storages); a trial silent for three
+    heartbeats (its orchestrator was killed) is failed and retried by the next run or worker."""
     storage: str | None = None
     """Optuna storage URL (``postgresql://...`` to share a study between machines);
     default: SQLite ``study.db`` in the study's output folder, with heartbeats."""

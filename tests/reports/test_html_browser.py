@@ -6,12 +6,17 @@ Needs the ``chromium`` apt package (``.ci/run`` installs it) and the
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from .browser import Browser, find_chromium
 from .conftest import ARTIFACTS
 
 CHROMIUM = find_chromium()
+if os.environ.get("MOW_REQUIRE_BROWSER") == "1":  # CI: a missing browser is a failure, not a skip
+    assert CHROMIUM is not None, "MOW_REQUIRE_BROWSER=1 but chromium is not installed"
+    import websocket  # noqa: F401
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 pytest.importorskip("websocket", reason="websocket-client is not installed (pip install websocket-client)")
 

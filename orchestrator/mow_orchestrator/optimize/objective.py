@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -25,6 +27,10 @@ from .watchdog import Watchdog
 if TYPE_CHECKING:
     from ..config import MowConfig
     from ..data import Split
+
+
+#: Which orchestrator ran a trial (``host:pid``), stored on every trial.
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass(frozen=True)
@@ -182,6 +188,7 @@ def run_trial(trial: optuna.Trial, client: ModelClient, setup: TrialSetup,
     or optuna.TrialPruned.
     """
     windows = setup.windows(train)
+    trial.set_user_attr("worker", WORKER_ID)
     trial.set_user_attr("model_params", params)
     trial.set_user_attr("bytes_sent", client.ensure_dataset(setup.dataset))
     trial.set_user_attr("n_windows", len(windows))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import threading
+import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +40,8 @@ class RunResult:
     storage: str
     study_name: str
     report: dict[str, Any]
-    """The content of ``report.json``."""
-    paths: ReportPaths
+    """The content of ``report.json`` (empty for a worker that only ran trials)."""
+    paths: ReportPaths | None
 
 
 def load_split(config: MowConfig, metric: Metric) -> Split:
@@ -64,6 +67,7 @@ def run_study(
     callbacks: Sequence[TrialCallback] = (),
     on_event: Callable[[str], None] = lambda message: None,
     on_optimize_start: Callable[[], None] = lambda: None,
+    validate: bool = True,
 ) -> RunResult:
     """Run the study the config describes and write its report.
 
@@ -74,6 +78,8 @@ def run_study(
         callbacks: called after every trial, e.g. to drive a progress bar.
         on_event: receives one-line messages about the stages of the run.
         on_optimize_start: called once the servers are up, just before the first trial.
+        validate: after the trials, validate the best configuration and score the holdout
+            (``False`` for extra workers that only run trials).
 
     Raises:
         UserError: bad config or data, or a model that does not start; nothing
@@ -111,6 +117,10 @@ def run_study(
             optimize(study, objective, config, callbacks, on_event)
         except TooManyFailures as exc:
             stopped = exc  # reported after the reports are written
+        if not validate:
+            if stopped is not None:
+                raise stopped
+            return RunResult(run_dir, storage, study.study_name, {}, None)
         target_lags = config.data.lags.get(split.prepared.target, [])
         inputs = ValidationInputs(
             split=split, setup=setup, task=_task(spec.task, metric), model_dims=model_dims,
@@ -155,15 +165,18 @@ def open_study(config: MowConfig, storage_url: str) -> optuna.Study:
         ConfigError: the storage cannot be opened, or the study exists with other directions.
     """
     study_cfg = config.study
-    try:
-        storage = optuna.storages.RDBStorage(
-            storage_url, heartbeat_interval=HEARTBEAT_S, grace_period=3 * HEARTBEAT_S,
-            failed_trial_callback=optuna.storages.RetryFailedTrialCallback(max_retry=study_cfg.retries),
-        ) if storage_url.split(":", 1)[0].split("+")[0] in _RDB_SCHEMES else storage_url
-        existing = {s.study_name: s for s in optuna.get_all_study_summaries(storage)}
-    except Exception as exc:  # sqlalchemy errors, missing drivers, unreachable hosts
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(f"study.storage: cannot open {_redact(storage_url)}: {first}") from None
+    for attempt in range(3):  # workers starting together race to create the tables: the loser retries
+        try:
+            storage = _rdb_storage(storage_url, study_cfg.heartbeat_s, study_cfg.retries) \
+                if storage_url.split(":", 1)[0].split("+")[0] in _RDB_SCHEMES else storage_url
+            existing = {s.study_name: s for s in optuna.get_all_study_summaries(storage)}
+            break
+        except Exception as exc:  # sqlalchemy errors, missing drivers, unreachable hosts
+            if attempt < 2 and not isinstance(exc, ImportError):
+                time.sleep(0.5 + random.random())
+                continue
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ConfigError(f"study.storage: cannot open {_redact(storage_url)}: {first}") from None
     directions = study_cfg.directions
     if study_cfg.name in existing:
         stored = [d.name.lower() for d in existing[study_cfg.name].directions]
@@ -178,8 +191,18 @@ def open_study(config: MowConfig, storage_url: str) -> optuna.Study:
     )
 
 
-HEARTBEAT_S = 10
 _RDB_SCHEMES = {"sqlite", "postgresql", "mysql"}
+
+
+def _rdb_storage(url: str, heartbeat_s: int, retries: int) -> optuna.storages.RDBStorage:
+    """An RDB storage whose running trials send heartbeats; a stale one is failed and retried."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        if hasattr(optuna.storages, "RetryHeartbeatStaleTrialCallback"):  # Optuna >= 4.9
+            retry = {"heartbeat_stale_trial_callback": optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=retries)}
+        else:
+            retry = {"failed_trial_callback": optuna.storages.RetryFailedTrialCallback(max_retry=retries)}
+        return optuna.storages.RDBStorage(url, heartbeat_interval=heartbeat_s, grace_period=3 * heartbeat_s, **retry)
 
 
 def _redact(url: str) -> str:
@@ -212,26 +235,51 @@ def optimize(study: optuna.Study, objective, config: MowConfig, callbacks: Seque
     A rerun continues from what the storage holds; other workers sharing the
     storage count too. Raises TooManyFailures after ``max_consecutive_failures``.
     """
-    finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-    done = len(study.get_trials(deepcopy=False, states=finished))
-    remaining = config.study.n_trials - done
+    optuna.storages.fail_stale_trials(study)  # RUNNING trials of a killed orchestrator: FAIL, then retried
+    budget = _Budget(config.study.n_trials)
+    done, running = budget.counts(study)
+    remaining = config.study.n_trials - done - running
     if remaining <= 0:
-        on_event(f"study {study.study_name!r} already has {done} finished trials (n_trials = {config.study.n_trials}); "
-                 "raise study.n_trials to run more")
+        on_event(f"study {study.study_name!r} already has {done} finished trials"
+                 + (f" and {running} running" if running else "")
+                 + f" (n_trials = {config.study.n_trials}); raise study.n_trials to run more")
         return
-    if done:
-        on_event(f"continuing study {study.study_name!r}: {done} trials finished, {remaining} to go")
+    if done or running:
+        on_event(f"continuing study {study.study_name!r}: {done} trials finished, {remaining} to go"
+                 + (f" ({running} running elsewhere)" if running else ""))
     failures = _FailureStreak(config.study.max_consecutive_failures)
     study.optimize(
         objective, n_trials=remaining, timeout=config.study.timeout_s, n_jobs=config.backend.workers,
-        catch=(ModelFailure,), gc_after_trial=False,
-        callbacks=[optuna.study.MaxTrialsCallback(config.study.n_trials, states=finished), failures, *callbacks],
+        catch=(ModelFailure,), gc_after_trial=False, callbacks=[budget, failures, *callbacks],
     )
     if failures.tripped:
         raise TooManyFailures(
             f"stopped after {failures.limit} failed trials in a row; last failure: {failures.last_reason} "
             "(see report.json; raise study.max_consecutive_failures to keep going)"
         )
+
+
+class _Budget:
+    """Optuna callback: stop once finished plus running trials reach ``n_trials``.
+
+    Running trials of every worker sharing the storage count, so several
+    workers together run ``n_trials`` (a worker stops instead of starting a trial
+    that another one already covers).
+    """
+
+    finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+
+    def __init__(self, n_trials: int) -> None:
+        self.n_trials = n_trials
+
+    def counts(self, study: optuna.Study) -> tuple[int, int]:
+        trials = study.get_trials(deepcopy=False, states=(*self.finished, optuna.trial.TrialState.RUNNING))
+        done = sum(t.state in self.finished for t in trials)
+        return done, len(trials) - done
+
+    def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        if sum(self.counts(study)) >= self.n_trials:
+            study.stop()
 
 
 class _FailureStreak:
