@@ -39,3 +39,18 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
+
+# Benchmarks (bench/, issue 7): each figure is MOW against a reference measured in the same run.
+.PHONY: bench bench-quick
+BENCH_SCRIPTS = $(sort $(wildcard bench/bench_*.py))
+BENCH_QUICK   = build/bench-quick
+
+bench: $(STAMP)  ## Full benchmarks (several minutes): bench/results/*.json, BENCHMARKS.md, bench/results.json
+	@set -e; for script in $(BENCH_SCRIPTS); do echo "== $$script"; $(BIN)/python $$script; done
+	$(BIN)/python bench/report.py
+
+bench-quick: $(STAMP)  ## Every benchmark in its smallest size, into build/bench-quick/ (checks they run)
+	@set -e; for script in $(BENCH_SCRIPTS); do echo "== $$script"; \
+		MOW_BENCH_RESULTS=$(BENCH_QUICK)/results $(BIN)/python $$script --quick; done
+	$(BIN)/python bench/report.py --results $(BENCH_QUICK)/results --markdown $(BENCH_QUICK)/BENCHMARKS.md \
+		--json $(BENCH_QUICK)/results.json

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -17,7 +18,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+#: Where each bench writes ``<name>.json``; ``MOW_BENCH_RESULTS`` moves it (quick runs and tests
+#: write elsewhere, so they never overwrite the figures of a full run).
+RESULTS = Path(os.environ.get("MOW_BENCH_RESULTS") or Path(__file__).resolve().parent / "results")
 
 
 @dataclass
@@ -53,7 +56,7 @@ class BenchRun:
         return figure
 
     def save(self) -> Path:
-        RESULTS.mkdir(exist_ok=True)
+        RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"{self.bench}.json"
         data = {
             "bench": self.bench, "command": self.command, "quick": self.quick,
@@ -66,8 +69,6 @@ class BenchRun:
 
 
 def _cpus() -> int:
-    import os
-
     return len(os.sched_getaffinity(0))
 
 
