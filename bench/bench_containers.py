@@ -114,7 +114,7 @@ def seconds_per_trial(backend_factory, n_trials: int, log_dir: Path) -> float:
         spec = next(m for m in pool.servers[0].client.describe().models if m.name == "RidgeForecaster")
         setup = TrialSetup.from_config(config, split, spec.name, metric)
         pool.upload(setup.dataset)
-        objective = Objective(setup, model_space(spec, {}), global_space(config.windows), pool)
+        objective = Objective(setup, {spec.name: model_space(spec, {})}, global_space(config.windows), pool)
         study = optuna.create_study(direction=metric.direction, sampler=optuna.samplers.TPESampler(seed=0))
         study.optimize(objective, n_trials=2)  # warm up
         t0 = time.perf_counter()

@@ -175,3 +175,39 @@ def test_existing_study_with_other_directions_exits_2(tmp_path, marker):
     result = run_cli("run", str(config), marker=marker)
     assert result.returncode == 2
     assert "study 't' already exists" in result.stderr and "['minimize'], not ['maximize']" in result.stderr
+
+
+def test_two_models_in_one_study_with_conditional_parameters(tmp_path, marker):
+    from conftest import ROOT
+
+    config = write_config(tmp_path, model="model:RidgeForecaster", model_path=ROOT / "examples" / "seattle_weather",
+                          n_trials=6)
+    text = config.read_text().replace(
+        'entrypoint = "model:RidgeForecaster"',
+        'entrypoint = ["model:RidgeForecaster", "model:GradientBoostingForecaster"]\n'
+        'name = ["RidgeForecaster", "GradientBoostingForecaster"]',
+    )
+    config.write_text(text + '\n[model.params]\n"GradientBoostingForecaster.max_iter" = { low = 10, high = 20 }\n')
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 0, result.stderr
+    run_dir, report = _report(tmp_path)
+    study = optuna.load_study(study_name="t", storage=f"sqlite:///{run_dir / 'study.db'}")
+    for trial in study.trials:
+        model = trial.params["model"]
+        own = {k for k in trial.params if k not in ("model", "windows.train")}
+        assert own and all(k.startswith(f"{model}.") for k in own)  # only the chosen model's parameters
+        assert trial.user_attrs["model"] == model
+        if model == "GradientBoostingForecaster":
+            assert 10 <= trial.params["GradientBoostingForecaster.max_iter"] <= 20
+            assert set(trial.user_attrs["model_params"]) >= {"max_iter", "learning_rate"}
+    assert report["validation"]["trial"] == report["best"]["number"]
+
+
+def test_unknown_model_in_overrides_exits_2(tmp_path, marker):
+    config = write_config(tmp_path, model="zoo_models:MeanModel", model_path=ZOO, n_trials=1)
+    text = config.read_text().replace('entrypoint = "zoo_models:MeanModel"',
+                                      'entrypoint = ["zoo_models:MeanModel", "zoo_models:SlowModel"]\n'
+                                      'name = ["MeanModel", "SlowModel"]')
+    config.write_text(text + '\n[model.params]\n"Nope.x" = 1\n')
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 2 and "model.params.Nope.x: 'Nope' is not one of the tuned models" in result.stderr

@@ -357,14 +357,19 @@ class FoldsSection(_Strict):
         return value
 
 
+Entrypoint = Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")]
+
+
 class ModelSection(_Strict):
-    entrypoint: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
-    """``module:ClassName`` of a ``mow_model_sdk.Model`` subclass (process backend; a
-    docker image's own ENTRYPOINT says what it serves)."""
+    entrypoint: Entrypoint | list[Entrypoint] | None = None
+    """``module:ClassName`` of a ``mow_model_sdk.Model`` subclass, or a list of them served by one
+    server (process backend; a docker image's own ENTRYPOINT says what it serves)."""
     path: Path = Path(".")
     """Directory put on the model server's PYTHONPATH (and its working directory)."""
-    name: str | None = None
-    """Which served model to train, when the server holds several (default: the only one)."""
+    name: str | list[str] | None = None
+    """Which served model to train (default: the only one). A list tunes several models in one
+    study: the model is a categorical parameter ``model`` and each model's parameters, named
+    ``<model>.<param>``, are sampled only when that model is chosen."""
     params: dict[
         str,
         Annotated[
@@ -373,7 +378,17 @@ class ModelSection(_Strict):
         ],
     ] = Field(default_factory=dict)
     """Search space changes: a fixed value, new bounds ``{ low, high, log, step }``,
-    or ``{ choices = [...] }``; an undeclared name adds a parameter."""
+    or ``{ choices = [...] }``; an undeclared name adds a parameter. With several models,
+    ``"Model.param"`` changes one model's parameter; a plain name, every model that declares it."""
+
+    @property
+    def entrypoints(self) -> list[str]:
+        return [self.entrypoint] if isinstance(self.entrypoint, str) else list(self.entrypoint or [])
+
+    @property
+    def names(self) -> list[str] | None:
+        """The models to tune; None: the server's only model."""
+        return [self.name] if isinstance(self.name, str) else (list(self.name) if self.name else None)
 
 
 class DockerSection(_Strict):

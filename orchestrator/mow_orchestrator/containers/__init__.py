@@ -24,7 +24,7 @@ def make_backend(config: MowConfig, log_dir: Path, run_id: str) -> Backend:
 
         return DockerBackend(backend.docker, run_id=run_id, study=config.study.name, log_dir=log_dir,
                              start_timeout_s=backend.start_timeout_s)
-    return ProcessBackend(config.model.entrypoint, config.model.path, log_dir, start_timeout_s=backend.start_timeout_s)
+    return ProcessBackend(config.model.entrypoints, config.model.path, log_dir, start_timeout_s=backend.start_timeout_s)
 
 
 class ModelPool:

@@ -28,14 +28,16 @@ class ProcessBackend(Backend):
     """Start ``mow-model serve ENTRYPOINT`` per worker.
 
     Args:
-        entrypoint: ``module:Class`` of the model.
+        entrypoint: ``module:Class`` of the model, or a list of them (one server serves all).
         model_path: directory put on PYTHONPATH and used as working directory.
         log_dir: each worker's stdout/stderr go to ``log_dir/model-worker<N>.log``.
         start_timeout_s: seconds to wait for SERVING.
     """
 
-    def __init__(self, entrypoint: str, model_path: Path, log_dir: Path, *, start_timeout_s: float = 60.0) -> None:
-        self.entrypoint = entrypoint
+    def __init__(self, entrypoint: str | list[str], model_path: Path, log_dir: Path, *,
+                 start_timeout_s: float = 60.0) -> None:
+        self.entrypoints = [entrypoint] if isinstance(entrypoint, str) else list(entrypoint)
+        self.entrypoint = " ".join(self.entrypoints)
         self.model_path = model_path
         self.log_dir = log_dir
         self.start_timeout_s = start_timeout_s
@@ -54,7 +56,7 @@ class ProcessBackend(Backend):
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.model_path), env.get("PYTHONPATH")]))
         env["PYTHONUNBUFFERED"] = "1"
         command = [
-            sys.executable, "-m", "mow_model_sdk", "serve", self.entrypoint,
+            sys.executable, "-m", "mow_model_sdk", "serve", *self.entrypoints,
             "--listen", f"unix:{socket}", "--exit-with-parent",
         ]
         with open(log_path, "ab") as log:

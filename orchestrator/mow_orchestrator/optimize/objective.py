@@ -21,7 +21,7 @@ from ..containers import ModelPool
 from ..data import Window, WindowPlan, make_windows, plan_for, trial_train
 from ..errors import InvalidParameters, ModelFailure, ModelServerError, TrialTimedOut
 from ..metrics import Metric, aggregate
-from .search_space import TRAIN_ROWS, Dimension, Value
+from .search_space import MODEL_CHOICE, TRAIN_ROWS, Dimension, Value
 from .watchdog import Watchdog
 
 if TYPE_CHECKING:
@@ -118,21 +118,25 @@ class Objective:
     reason (exit code, OOM kill) and the pool starts a fresh server.
     """
 
-    def __init__(self, setup: TrialSetup, model_dims: list[Dimension], global_dims: list[Dimension],
+    def __init__(self, setup: TrialSetup, spaces: dict[str, list[Dimension]], global_dims: list[Dimension],
                  pool: ModelPool) -> None:
         self.setup = setup
-        self.model_dims = model_dims
+        self.spaces = spaces
         self.global_dims = {d.name: d for d in global_dims}
         self.pool = pool
 
     def __call__(self, trial: optuna.Trial) -> float | tuple[float, ...]:
-        params = {d.name: d.suggest(trial) for d in self.model_dims}
+        names = list(self.spaces)
+        model = names[0] if len(names) == 1 else trial.suggest_categorical(MODEL_CHOICE, names)
+        prefix = f"{model}." if len(names) > 1 else ""
+        params = {d.name.removeprefix(prefix): d.suggest(trial) for d in self.spaces[model]}
+        trial.set_user_attr("model", model)
         suggested = self.global_dims[TRAIN_ROWS].suggest(trial)
         train = suggested if isinstance(suggested, str) else int(suggested)  # a count, or a span such as "90D"
         for attempt in range(self.setup.retries + 1):
             server = self.pool.acquire()
             try:
-                return run_trial(trial, server.client, self.setup, params, train)
+                return run_trial(trial, server.client, self.setup, params, train, model=model)
             except ModelServerError as lost:  # infrastructure: the server died or broke the protocol
                 server, reason = self.pool.replace(server)
                 trial.set_user_attr("server_failures", [*trial.user_attrs.get("server_failures", []), reason])
@@ -162,10 +166,10 @@ def _stops_within(client: ModelClient, trial_id: str, grace_s: float) -> bool:
 
 
 def train_request(setup: TrialSetup, params: dict[str, Value], windows: list[Window],
-                  dataset: EncodedDataset | None = None) -> report_service_pb2.TrainRequest:
+                  dataset: EncodedDataset | None = None, model: str | None = None) -> report_service_pb2.TrainRequest:
     return report_service_pb2.TrainRequest(
         trial_id=uuid.uuid4().hex,
-        model=setup.model_name,
+        model=model or setup.model_name,
         params={k: encode_value(v) for k, v in params.items()},
         dataset_fingerprint=(dataset or setup.dataset).fingerprint,
         feature_columns=setup.feature_columns,
@@ -179,7 +183,7 @@ def train_request(setup: TrialSetup, params: dict[str, Value], windows: list[Win
 
 
 def run_trial(trial: optuna.Trial, client: ModelClient, setup: TrialSetup,
-              params: dict[str, Value], train: int | str) -> float | tuple[float, ...]:
+              params: dict[str, Value], train: int | str, model: str | None = None) -> float | tuple[float, ...]:
     """Run and score one trial; report each window's score to Optuna as it arrives.
 
     Returns the aggregated score, followed by the extra objectives of a
@@ -193,7 +197,7 @@ def run_trial(trial: optuna.Trial, client: ModelClient, setup: TrialSetup,
     trial.set_user_attr("bytes_sent", client.ensure_dataset(setup.dataset))
     trial.set_user_attr("n_windows", len(windows))
     results: list[WindowResult] = []
-    request = train_request(setup, params, windows)
+    request = train_request(setup, params, windows, model=model)
     trial.set_user_attr("trial_id", request.trial_id)
     call = client.train(request)
     multi_objective = bool(setup.also_minimize)

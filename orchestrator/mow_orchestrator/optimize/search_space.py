@@ -3,7 +3,7 @@ by the config, plus the global parameters the orchestrator applies itself."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Union
 
 import optuna
@@ -17,6 +17,8 @@ Value = Union[bool, int, float, str]
 
 #: Name of the global train-length parameter in the Optuna study.
 TRAIN_ROWS = "windows.train"
+#: Name of the categorical parameter that picks the model when a study tunes several.
+MODEL_CHOICE = "model"
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,30 @@ def model_space(spec: types_pb2.ModelSpec, overrides: dict[str, Any]) -> list[Di
         else:
             dims[name] = _added(name, override, where)
     return list(dims.values())
+
+
+def model_spaces(specs: list[types_pb2.ModelSpec], overrides: dict[str, Any]) -> dict[str, list[Dimension]]:
+    """Each model's dimensions. With several models their names become ``<model>.<param>``
+    (what Optuna stores); an override ``"Model.param"`` applies to one model, a plain name to
+    every model that declares it."""
+    if len(specs) == 1:
+        return {specs[0].name: model_space(specs[0], overrides)}
+    names = {spec.name for spec in specs}
+    for key in overrides:
+        owner = key.split(".", 1)[0] if "." in key else None
+        if owner is not None and owner not in names:
+            raise ConfigError(f"model.params.{key}: {owner!r} is not one of the tuned models ({', '.join(sorted(names))})")
+        if owner is None and not any(key in {p.name for p in spec.params} for spec in specs):
+            raise ConfigError(f"model.params.{key}: no tuned model declares {key!r}; "
+                              f"write it as \"<model>.{key}\" to add it to one model")
+    spaces = {}
+    for spec in specs:
+        declared = {p.name for p in spec.params}
+        own = {k.split(".", 1)[1]: v for k, v in overrides.items() if k.startswith(f"{spec.name}.")}
+        shared = {k: v for k, v in overrides.items() if "." not in k and k in declared}
+        dims = model_space(spec, {**shared, **own})
+        spaces[spec.name] = [replace(d, name=f"{spec.name}.{d.name}") for d in dims]
+    return spaces
 
 
 def global_space(windows: WindowsSection) -> list[Dimension]:

@@ -9,7 +9,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from ..errors import ConfigError, ModelFailure, ModelStartError, MowError
 from ..metrics import Metric, get_metric
 from ..reports import ReportPaths, write_reports
 from .objective import Objective, TrialSetup
-from .search_space import global_space, model_space
+from .search_space import global_space, model_spaces
 from .validation import ValidationInputs, validate_best
 
 TrialCallback = Callable[[optuna.Study, optuna.trial.FrozenTrial], None]
@@ -98,19 +98,20 @@ def run_study(
     backend = make_backend(config, run_dir / "logs", run_id=run_dir.name)
     with ModelPool(backend, config.backend.workers, on_event) as pool:
         servers = pool.servers  # live list: a server that dies is replaced in it
-        spec = _model_spec(servers[0], config, metric)
-        on_event(f"model: {spec.name} ({_TASK_NAMES.get(spec.task, 'unknown task')}) on {config.backend.workers} "
-                 f"{config.backend.kind} worker(s): {', '.join(s.description for s in servers)}")
+        specs = _model_specs(servers[0], config, metric)
+        spec = specs[0]
+        on_event(f"model: {', '.join(f'{s.name} ({_task(s.task, metric)})' for s in specs)} on "
+                 f"{config.backend.workers} {config.backend.kind} worker(s): {', '.join(s.description for s in servers)}")
         setup = TrialSetup.from_config(config, split, spec.name, metric, dev)
-        model_dims, global_dims = model_space(spec, config.model.params), global_space(config.windows)
+        spaces, global_dims = model_spaces(specs, config.model.params), global_space(config.windows)
         study.set_user_attr("metric", metric.name)
-        study.set_user_attr("model", spec.name)
+        study.set_user_attr("model", spec.name if len(specs) == 1 else [s.name for s in specs])
         study.set_user_attr("n_dev_rows", split.n_dev)
         study.set_user_attr("n_holdout_rows", split.n_holdout)
         study.set_user_attr("task", _task(spec.task, metric))
         study.set_user_attr("dataset_bytes", dev.ipc.size)  # Arrow IPC, sent once per server
         pool.upload(dev)  # data crosses the wire once per server, before any trial
-        objective = Objective(setup, model_dims, global_dims, pool)
+        objective = Objective(setup, spaces, global_dims, pool)
         on_optimize_start()
         stopped: TooManyFailures | None = None
         try:
@@ -122,8 +123,11 @@ def run_study(
                 raise stopped
             return RunResult(run_dir, storage, study.study_name, {}, None)
         target_lags = config.data.lags.get(split.prepared.target, [])
+        spec = _best_model(study, specs)  # with several models: validate the one the best trial chose
+        prefix = f"{spec.name}." if len(specs) > 1 else ""
         inputs = ValidationInputs(
-            split=split, setup=setup, task=_task(spec.task, metric), model_dims=model_dims,
+            split=split, setup=replace(setup, model_name=spec.name), task=_task(spec.task, metric),
+            model_dims=[replace(d, name=d.name.removeprefix(prefix)) for d in spaces[spec.name]],
             declared_defaults={p.name: decode_value(p.default) for p in spec.params if p.HasField("default")},
             target_lag=min(target_lags) if target_lags else None,
         )
@@ -137,19 +141,33 @@ def run_study(
     return RunResult(run_dir, storage, study.study_name, paths.data, paths)
 
 
-def _model_spec(server: RunningModel, config: MowConfig, metric: Metric):
+def _model_specs(server: RunningModel, config: MowConfig, metric: Metric) -> list:
+    """The ModelSpecs of the models to tune, in config order, checked against the metric."""
     described = server.client.describe()
-    names = [m.name for m in described.models]
-    wanted = config.model.name or (names[0] if len(names) == 1 else None)
+    served = {m.name: m for m in described.models}
+    wanted = config.model.names or (list(served) if len(served) == 1 else None)
     if wanted is None:
-        raise ConfigError(f"model.name: the server serves several models ({', '.join(names)}); name one")
-    for spec in described.models:
-        if spec.name == wanted:
-            task = _TASK_NAMES.get(spec.task)
-            if task == "classification" and metric.numeric_target:
-                raise ConfigError(f"study.metric: {metric.name} is for regression but {spec.name} is a classification model")
-            return spec
-    raise ModelStartError(f"model.name: {wanted!r} is not served by {config.model.entrypoint}; served: {', '.join(names)}")
+        raise ConfigError(f"model.name: the server serves several models ({', '.join(served)}); name one or a list")
+    missing = [name for name in wanted if name not in served]
+    if missing:
+        raise ModelStartError(f"model.name: {missing[0]!r} is not served by {' '.join(config.model.entrypoints) or 'the server'}; "
+                              f"served: {', '.join(served)}")
+    specs = [served[name] for name in dict.fromkeys(wanted)]
+    for spec in specs:
+        if _TASK_NAMES.get(spec.task) == "classification" and metric.numeric_target:
+            raise ConfigError(f"study.metric: {metric.name} is for regression but {spec.name} is a classification model")
+    return specs
+
+
+def _best_model(study: optuna.Study, specs: list):
+    """The spec of the model the best trial used (the first model when there is no best trial)."""
+    if len(specs) == 1 or len(study.directions) > 1:
+        return specs[0]
+    try:
+        name = study.best_trial.user_attrs.get("model", specs[0].name)
+    except ValueError:
+        return specs[0]
+    return next((s for s in specs if s.name == name), specs[0])
 
 
 def _task(kind: int, metric: Metric) -> str:
@@ -235,7 +253,9 @@ def optimize(study: optuna.Study, objective, config: MowConfig, callbacks: Seque
     A rerun continues from what the storage holds; other workers sharing the
     storage count too. Raises TooManyFailures after ``max_consecutive_failures``.
     """
-    optuna.storages.fail_stale_trials(study)  # RUNNING trials of a killed orchestrator: FAIL, then retried
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)  # RUNNING trials of a killed orchestrator: FAIL, then retried
     budget = _Budget(config.study.n_trials)
     done, running = budget.counts(study)
     remaining = config.study.n_trials - done - running
