@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -10,8 +9,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-ZOO = Path(__file__).resolve().parent / "zoo"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # `support`, whichever folder pytest starts in
+from support import ROOT, ZOO, processes_with_marker  # noqa: E402,F401
+
 sys.path.insert(0, str(ZOO))
 
 
@@ -38,20 +38,3 @@ def numeric_table() -> pa.Table:
     n = 200
     x = np.arange(n, dtype=np.float64)
     return pa.table({"x": x, "x2": x * 2, "y": x * 3 + 1})
-
-
-def processes_with_marker(marker: str) -> list[int]:
-    """PIDs of live processes whose environment contains ``MOW_TEST_MARKER=marker``."""
-    needle = f"MOW_TEST_MARKER={marker}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if needle in (entry / "environ").read_bytes():
-                status = (entry / "status").read_text()
-                if "State:\tZ" not in status:
-                    found.append(int(entry.name))
-        except OSError:
-            continue
-    return found

@@ -16,7 +16,7 @@ from pathlib import Path
 import optuna
 import pytest
 
-from conftest import ROOT, ZOO, processes_with_marker
+from support import ROOT, ZOO, processes_with_marker
 
 EXAMPLE = ROOT / "examples" / "seattle_weather"
 CLI = [sys.executable, "-m", "mow_orchestrator.cli"]

@@ -12,7 +12,7 @@ import uuid
 import optuna
 import pytest
 
-from conftest import ZOO, processes_with_marker
+from support import ZOO, processes_with_marker
 from test_cli_run import CLI, assert_no_leftovers, marker, run_cli, write_config, _wait_for_complete_trial  # noqa: F401
 
 FINISHED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)

@@ -10,7 +10,7 @@ import optuna
 import pytest
 from sklearn import metrics as sk
 
-from conftest import ZOO
+from support import ZOO
 from mow_orchestrator.metrics import METRICS, aggregate
 from test_cli_run import assert_no_leftovers, marker, run_cli, write_config  # noqa: F401  (fixture)
 
@@ -178,7 +178,7 @@ def test_existing_study_with_other_directions_exits_2(tmp_path, marker):
 
 
 def test_two_models_in_one_study_with_conditional_parameters(tmp_path, marker):
-    from conftest import ROOT
+    from support import ROOT
 
     config = write_config(tmp_path, model="model:RidgeForecaster", model_path=ROOT / "examples" / "seattle_weather",
                           n_trials=6)

@@ -147,6 +147,7 @@ def _kill_container_after_first_trial(client, run_root: Path, stop: threading.Ev
 
 def test_killed_container_fails_one_trial_and_is_replaced(tmp_path, docker_engine, zoo_image):
     config = write_config(tmp_path, zoo_image, model="SlowModel", n_trials=6, params="seconds = 0.3")
+    config.write_text(config.read_text().replace("n_trials = 6\n", "n_trials = 6\nretries = 0\n"))  # fail, not retry
     stop, killed = threading.Event(), []
     killer = threading.Thread(target=_kill_container_after_first_trial, args=(docker_engine, tmp_path / "runs", stop, killed))
     killer.start()
@@ -159,7 +160,7 @@ def test_killed_container_fails_one_trial_and_is_replaced(tmp_path, docker_engin
     assert result.returncode == 0, result.stderr
     (run_dir,) = (tmp_path / "runs").iterdir()
     report = json.loads((run_dir / "report.json").read_text())
-    assert report["counts"]["fail"] == 1 and report["counts"]["complete"] == 5
+    assert report["counts"]["fail"] == 1 and report["counts"]["complete"] == 6  # failures do not use the budget
     (failed,) = [t for t in report["trials"] if t["state"] == "fail"]
     assert "model server lost: the container exited with code 137" in failed["failure"]
     assert "started a fresh server" in result.stderr

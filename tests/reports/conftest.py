@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, ZOO, processes_with_marker
+from support import ROOT, ZOO, processes_with_marker
 
 EXAMPLE = ROOT / "examples" / "seattle_weather"
 DATA = EXAMPLE / "data" / "seattle-weather.csv"

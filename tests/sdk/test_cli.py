@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 
-from conftest import ZOO
+from support import ZOO
 from mow_orchestrator.client import ModelClient
 
 

@@ -57,6 +57,8 @@ def build_report(study: optuna.Study) -> dict[str, Any]:
         "rows": {"development": attrs.get("n_dev_rows"), "holdout": attrs.get("n_holdout_rows")},
         "counts": _counts(trials),
         "cost": _cost(trials, attrs),
+        "pruning": _pruning(trials),
+        "models": _models(trials, directions[0]) if not multi else None,
         "best": _trial(best) if best else None,
         "best_trials": [t.number for t in study.best_trials] if complete and multi else [],
         "importances": _importances(study, complete) if not multi else None,
@@ -117,6 +119,42 @@ def _cost(trials: list[FrozenTrial], attrs: dict[str, Any]) -> dict[str, Any]:
         "validation_s": validation.get("seconds"),
         "holdout_bytes_sent": (validation.get("holdout") or {}).get("bytes_sent"),
     }
+
+
+def _pruning(trials: list[FrozenTrial]) -> dict[str, Any] | None:
+    """What pruning saved: windows not run by pruned trials, and the model time they would have cost
+    (estimated from the mean fit + predict seconds of the windows that did run)."""
+    pruned = [t for t in trials if t.state == TrialState.PRUNED]
+    if not pruned:
+        return None
+    ran = [w for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED) for w in t.user_attrs.get("windows", [])]
+    skipped = sum(max(0, int(t.user_attrs.get("n_windows") or 0) - len(t.user_attrs.get("windows", []))) for t in pruned)
+    per_window = (sum((w.get("fit_s") or 0.0) + (w.get("predict_s") or 0.0) for w in ran) / len(ran)) if ran else None
+    return {
+        "pruned_trials": len(pruned),
+        "windows_run": len(ran),
+        "windows_skipped": skipped,
+        "share_skipped": skipped / (skipped + len(ran)) if skipped + len(ran) else None,
+        "model_seconds_saved": skipped * per_window if per_window is not None else None,
+    }
+
+
+def _models(trials: list[FrozenTrial], direction: str) -> list[dict[str, Any]] | None:
+    """Per model (studies that tune several): trials by outcome and the best score."""
+    names = sorted({t.user_attrs["model"] for t in trials if t.user_attrs.get("model")})
+    if len(names) < 2:
+        return None
+    rows = []
+    for name in names:
+        own = [t for t in trials if t.user_attrs.get("model") == name]
+        done = [t for t in own if t.state == TrialState.COMPLETE and t.value is not None]
+        best = (min if direction == "minimize" else max)(done, key=lambda t: t.value) if done else None
+        rows.append({
+            "model": name, "trials": len(own), "complete": len(done),
+            "pruned": sum(t.state == TrialState.PRUNED for t in own), "failed": sum(t.state == TrialState.FAIL for t in own),
+            "best_value": best.value if best else None, "best_trial": best.number if best else None,
+        })
+    return rows
 
 
 def _seconds(t: FrozenTrial) -> float | None:

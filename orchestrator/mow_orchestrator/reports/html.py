@@ -344,6 +344,13 @@ def _optimization(report: dict[str, Any], figures: list[Figure | Skipped]) -> st
     parts = ["<section id='optimization'><h2>Optimization</h2>"]
     parts.append("<div class='grid2'><div><h3>Trials by outcome: time and bytes</h3>" + _cost_table(report) + "</div>")
     parts.append("<div><h3>Why trials failed</h3>" + _failures(report) + "</div></div>")
+    if report.get("models"):
+        rows = [[m["model"], (str(m["trials"]), m["trials"]), (str(m["pruned"]), m["pruned"]), (str(m["failed"]), m["failed"]),
+                 (fmt(m["best_value"]), m["best_value"] if m["best_value"] is not None else ""),
+                 (f"#{m['best_trial']}" if m["best_trial"] is not None else "", m["best_trial"] if m["best_trial"] is not None else "")]
+                for m in report["models"]]
+        parts.append("<h3>Models</h3>" + _table(["model", "trials", "pruned", "failed", f"best {report.get('metric')}", "trial"],
+                                                 rows, numeric={1, 2, 3, 4, 5}))
     imp = report.get("importances") or {}
     if imp.get("reason"):
         parts.append(f"<p class='muted'>No parameter importances: {_e(imp['reason'])}.</p>")
@@ -371,6 +378,11 @@ def _cost_table(report: dict[str, Any]) -> str:
         extra.append(f"{fmt_bytes(cost['holdout_bytes_sent'])} sent for the holdout fit")
     if cost.get("validation_s") is not None:
         extra.append(f"validation took {fmt_seconds(cost['validation_s'])}")
+    pruning = report.get("pruning")
+    if pruning and pruning.get("windows_skipped"):
+        saved = pruning.get("model_seconds_saved")
+        extra.append(f"pruning skipped {pruning['windows_skipped']} windows ({100 * pruning['share_skipped']:.0f}%)"
+                     + (f", about {fmt_seconds(saved)} of model time" if saved is not None else ""))
     return table + (f"<p class='muted'>{_e('; '.join(extra))}.</p>" if extra else "")
 
 

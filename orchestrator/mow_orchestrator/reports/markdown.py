@@ -20,7 +20,18 @@ def render_markdown(report: dict[str, Any]) -> str:
     cost = report.get("cost") or {}
     if cost.get("search_wall_s") is not None:
         lines.append(f"- search time: {fmt_seconds(cost['search_wall_s'])}; dataset {fmt_bytes(cost.get('dataset_bytes'))} sent once per server")
+    pruning = report.get("pruning")
+    if pruning and pruning.get("windows_skipped"):
+        saved = pruning.get("model_seconds_saved")
+        lines.append(f"- pruning: {pruning['pruned_trials']} trials pruned, {pruning['windows_skipped']} windows skipped "
+                     f"({100 * pruning['share_skipped']:.0f}% of the windows)"
+                     + (f", about {fmt_seconds(saved)} of model time saved" if saved is not None else ""))
     lines.append("")
+    if report.get("models"):
+        lines += ["## Models", "", f"| model | trials | pruned | failed | best {report['metric']} |", "|---|---:|---:|---:|---:|"]
+        lines += [f"| {_md(m['model'])} | {m['trials']} | {m['pruned']} | {m['failed']} | {fmt(m['best_value'])} |"
+                  for m in report["models"]]
+        lines.append("")
     h = report.get("holdout") or {}
     if h.get("score") is not None or h.get("baselines"):
         lines += ["## Holdout (rows no trial saw)", "", f"| predictor | {report['metric']} | tuned is better by |", "|---|---:|---:|",

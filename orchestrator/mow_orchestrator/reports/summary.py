@@ -30,6 +30,14 @@ def print_summary(report: dict[str, Any], console: Console) -> None:
         else:
             console.print(escape(report["message"]))
         return
+    for m in report.get("models") or []:
+        value = f"best {m['best_value']:.4g} (trial #{m['best_trial']})" if m["best_value"] is not None else "no trial completed"
+        console.print(f"  {escape(m['model'])}: {m['trials']} trials ({m['pruned']} pruned, {m['failed']} failed), {value}")
+    pruning = report.get("pruning")
+    if pruning and pruning.get("windows_skipped"):
+        saved = pruning.get("model_seconds_saved")
+        console.print(f"Pruning skipped {pruning['windows_skipped']} of {pruning['windows_skipped'] + pruning['windows_run']} windows"
+                      + (f" (about {saved:.1f} s of model time)" if saved is not None else ""))
     table = Table(title=f"Best trial #{best['number']}: {report['metric']} = {best['value']:.4g}")
     table.add_column("parameter")
     table.add_column("value", justify="right")
