@@ -211,3 +211,28 @@ def test_unknown_model_in_overrides_exits_2(tmp_path, marker):
     config.write_text(text + '\n[model.params]\n"Nope.x" = 1\n')
     result = run_cli("run", str(config), marker=marker)
     assert result.returncode == 2 and "model.params.Nope.x: 'Nope' is not one of the tuned models" in result.stderr
+
+
+def test_feature_subset_and_max_lag_are_tuned_without_sending_new_data(tmp_path, marker):
+    config = write_config(tmp_path, n_trials=8)
+    text = config.read_text().replace("lags = { temp_max = [1, 2] }", "lags = { temp_max = [1, 2, 3, 7] }")
+    config.write_text(text + "\n[tune]\nfeature_subset = true\nmax_lag = { low = 1, high = 7 }\n")
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 0, result.stderr
+    run_dir, report = _report(tmp_path)
+    study = optuna.load_study(study_name="t", storage=f"sqlite:///{run_dir / 'study.db'}")
+    chosen = set()
+    for trial in study.trials:
+        features = trial.user_attrs["features"]
+        max_lag = trial.params["features.max_lag"]
+        assert features and all(int(f.rsplit("lag", 1)[1]) <= max_lag for f in features if "_lag" in f)
+        uses = {k.removeprefix("features.use."): v for k, v in trial.params.items() if k.startswith("features.use.")}
+        if any(uses.values()):
+            assert all(uses[f] for f in features)
+        else:
+            assert len(features) == 1  # every column said no: the first one is kept
+        assert trial.user_attrs["bytes_sent"] == 0  # columns of the dataset the server already holds
+        chosen.add(tuple(features))
+    assert len(chosen) > 1
+    best = study.best_trial
+    assert report["validation"]["trial"] == best.number

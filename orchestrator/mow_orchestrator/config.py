@@ -450,6 +450,16 @@ class OutputSection(_Strict):
     """Directory under which each run writes its own folder."""
 
 
+class TuneSection(_Strict):
+    """Global feature parameters tuned next to the model's own. They choose columns of the
+    dataset the servers already hold, so no trial sends new data."""
+
+    feature_subset: bool = False
+    """Each input column is a yes/no parameter ``features.use.<column>`` (at least one is kept)."""
+    max_lag: IntRange | None = None
+    """Use only lag columns (``data.lags``) up to this many steps back: parameter ``features.max_lag``."""
+
+
 class MowConfig(_Strict):
     """A whole study: what data, which windows, which model, how to search."""
 
@@ -459,6 +469,7 @@ class MowConfig(_Strict):
     windows: WindowsSection = WindowsSection()
     folds: FoldsSection = FoldsSection()
     features: FeaturesSection = FeaturesSection()
+    tune: TuneSection = TuneSection()
     model: ModelSection
     backend: BackendSection = BackendSection()
     output: OutputSection = OutputSection()

@@ -6,7 +6,7 @@ import os
 import socket
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING
 
 import grpc
@@ -21,11 +21,11 @@ from ..containers import ModelPool
 from ..data import Window, WindowPlan, make_windows, plan_for, trial_train
 from ..errors import InvalidParameters, ModelFailure, ModelServerError, TrialTimedOut
 from ..metrics import Metric, aggregate
-from .search_space import MODEL_CHOICE, TRAIN_ROWS, Dimension, Value
+from .search_space import MODEL_CHOICE, TRAIN_ROWS, Dimension, Value, choose_features
 from .watchdog import Watchdog
 
 if TYPE_CHECKING:
-    from ..config import MowConfig
+    from ..config import MowConfig, TuneSection
     from ..data import Split
 
 
@@ -119,11 +119,12 @@ class Objective:
     """
 
     def __init__(self, setup: TrialSetup, spaces: dict[str, list[Dimension]], global_dims: list[Dimension],
-                 pool: ModelPool) -> None:
+                 pool: ModelPool, tune: TuneSection | None = None) -> None:
         self.setup = setup
         self.spaces = spaces
         self.global_dims = {d.name: d for d in global_dims}
         self.pool = pool
+        self.tune = tune
 
     def __call__(self, trial: optuna.Trial) -> float | tuple[float, ...]:
         names = list(self.spaces)
@@ -133,14 +134,17 @@ class Objective:
         trial.set_user_attr("model", model)
         suggested = self.global_dims[TRAIN_ROWS].suggest(trial)
         train = suggested if isinstance(suggested, str) else int(suggested)  # a count, or a span such as "90D"
-        for attempt in range(self.setup.retries + 1):
+        setup = self.setup
+        if self.tune is not None and (self.tune.feature_subset or self.tune.max_lag is not None):
+            setup = replace(setup, feature_columns=choose_features(trial, setup.feature_columns, self.tune))
+        for attempt in range(setup.retries + 1):
             server = self.pool.acquire()
             try:
-                return run_trial(trial, server.client, self.setup, params, train, model=model)
+                return run_trial(trial, server.client, setup, params, train, model=model)
             except ModelServerError as lost:  # infrastructure: the server died or broke the protocol
                 server, reason = self.pool.replace(server)
                 trial.set_user_attr("server_failures", [*trial.user_attrs.get("server_failures", []), reason])
-                if attempt == self.setup.retries:
+                if attempt == setup.retries:
                     trial.set_user_attr("failure", f"model server lost: {reason}")
                     raise ModelFailure("ModelServerLost", reason) from lost
             except TrialTimedOut:
@@ -194,6 +198,7 @@ def run_trial(trial: optuna.Trial, client: ModelClient, setup: TrialSetup,
     windows = setup.windows(train)
     trial.set_user_attr("worker", WORKER_ID)
     trial.set_user_attr("model_params", params)
+    trial.set_user_attr("features", list(setup.feature_columns))
     trial.set_user_attr("bytes_sent", client.ensure_dataset(setup.dataset))
     trial.set_user_attr("n_windows", len(windows))
     results: list[WindowResult] = []

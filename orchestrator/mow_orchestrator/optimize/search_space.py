@@ -3,6 +3,7 @@ by the config, plus the global parameters the orchestrator applies itself."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Union
 
@@ -10,7 +11,7 @@ import optuna
 from mow_model_sdk._proto.mow.v1 import types_pb2
 from mow_model_sdk.params import decode_value
 
-from ..config import IntRange, ParamOverride, WindowsSection
+from ..config import IntRange, ParamOverride, TuneSection, WindowsSection
 from ..errors import ConfigError
 
 Value = Union[bool, int, float, str]
@@ -138,3 +139,24 @@ def _checked(dim: Dimension, where: str) -> Dimension:
     if dim.log and dim.step not in (None, 1):
         raise ConfigError(f"{where}: a log-scale parameter cannot have a step")
     return dim
+
+
+#: Prefix of the yes/no parameters of ``tune.feature_subset``.
+USE_FEATURE = "features.use."
+#: Name of the ``tune.max_lag`` parameter.
+MAX_LAG = "features.max_lag"
+_LAG = re.compile(r"_lag(\d+)$")
+
+
+def choose_features(trial: optuna.Trial, columns: tuple[str, ...], tune: TuneSection) -> tuple[str, ...]:
+    """The input columns of one trial (define-by-run): lags up to ``features.max_lag``, then
+    the columns whose ``features.use.<column>`` is true; never none."""
+    chosen = list(columns)
+    if tune.max_lag is not None:
+        r = tune.max_lag
+        max_lag = trial.suggest_int(MAX_LAG, r.low, r.high, step=r.step, log=r.log)
+        chosen = [c for c in chosen if not (m := _LAG.search(c)) or int(m.group(1)) <= max_lag]
+    if tune.feature_subset:
+        kept = [c for c in chosen if trial.suggest_categorical(f"{USE_FEATURE}{c}", (True, False))]
+        chosen = kept or chosen[:1]
+    return tuple(chosen or columns)

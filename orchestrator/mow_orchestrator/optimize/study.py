@@ -111,7 +111,7 @@ def run_study(
         study.set_user_attr("task", _task(spec.task, metric))
         study.set_user_attr("dataset_bytes", dev.ipc.size)  # Arrow IPC, sent once per server
         pool.upload(dev)  # data crosses the wire once per server, before any trial
-        objective = Objective(setup, spaces, global_dims, pool)
+        objective = Objective(setup, spaces, global_dims, pool, config.tune)
         on_optimize_start()
         stopped: TooManyFailures | None = None
         try:
@@ -126,7 +126,8 @@ def run_study(
         spec = _best_model(study, specs)  # with several models: validate the one the best trial chose
         prefix = f"{spec.name}." if len(specs) > 1 else ""
         inputs = ValidationInputs(
-            split=split, setup=replace(setup, model_name=spec.name), task=_task(spec.task, metric),
+            split=split, setup=replace(setup, model_name=spec.name, feature_columns=_best_features(study, setup)),
+            task=_task(spec.task, metric),
             model_dims=[replace(d, name=d.name.removeprefix(prefix)) for d in spaces[spec.name]],
             declared_defaults={p.name: decode_value(p.default) for p in spec.params if p.HasField("default")},
             target_lag=min(target_lags) if target_lags else None,
@@ -157,6 +158,14 @@ def _model_specs(server: RunningModel, config: MowConfig, metric: Metric) -> lis
         if _TASK_NAMES.get(spec.task) == "classification" and metric.numeric_target:
             raise ConfigError(f"study.metric: {metric.name} is for regression but {spec.name} is a classification model")
     return specs
+
+
+def _best_features(study: optuna.Study, setup: TrialSetup) -> tuple[str, ...]:
+    """The input columns the best trial used (all of them when there is no best trial)."""
+    try:
+        return tuple(study.best_trial.user_attrs.get("features") or setup.feature_columns)
+    except (ValueError, RuntimeError):
+        return setup.feature_columns
 
 
 def _best_model(study: optuna.Study, specs: list):
