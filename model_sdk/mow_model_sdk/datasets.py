@@ -33,16 +33,26 @@ class HeldDataset:
 
     @property
     def num_bytes(self) -> int:
-        return self.table.nbytes + sum(m.nbytes for m in self._matrices.values())
+        """Bytes held: the table plus the feature matrices that are copies (views cost nothing)."""
+        return self.table.nbytes + sum(m.nbytes for m in self._matrices.values() if m.base is None)
 
     def feature_matrix(self, columns: tuple[str, ...]) -> np.ndarray:
-        """A C-ordered float64 matrix of ``columns``, built once per column set."""
+        """A float64 matrix of ``columns`` (rows x columns), built once per column set.
+
+        When the columns are float64 without nulls and lie evenly spaced in the
+        uploaded buffer (the usual case: consecutive float64 columns of an Arrow
+        IPC upload), the matrix is a read-only, column-major view of that buffer
+        and costs no memory. Otherwise it is a C-ordered copy.
+        """
         with self._lock:
             matrix = self._matrices.get(columns)
+            if matrix is None:
+                matrix = _column_major_view(self.table, columns)
             if matrix is None:
                 matrix = np.empty((self.table.num_rows, len(columns)), dtype=np.float64)
                 for j, name in enumerate(columns):
                     matrix[:, j] = self.table.column(name).to_numpy()
+            if columns not in self._matrices:
                 if len(self._matrices) >= 2:  # keep the two most recent column sets
                     self._matrices.pop(next(iter(self._matrices)))
                 self._matrices[columns] = matrix
@@ -57,6 +67,31 @@ class HeldDataset:
             fingerprint=self.fingerprint, present=True, num_rows=self.table.num_rows,
             num_bytes=self.table.nbytes, columns=self.table.column_names,
         )
+
+
+def _column_major_view(table: pa.Table, columns: tuple[str, ...]) -> np.ndarray | None:
+    """A zero-copy (rows, columns) view when every column is one float64 chunk without nulls,
+    all inside one parent buffer (the upload) at equal distances; None otherwise."""
+    n = table.num_rows
+    if n == 0 or not columns:
+        return None
+    addresses, parent = [], None
+    for name in columns:
+        column = table.column(name)
+        if column.type != pa.float64() or column.num_chunks != 1 or column.null_count:
+            return None
+        chunk = column.chunk(0)
+        buffer = chunk.buffers()[1]
+        parent = parent or buffer.parent
+        start = buffer.address + chunk.offset * 8
+        if parent is None or not parent.address <= start <= parent.address + parent.size - n * 8:
+            return None  # the view must lie in memory that the first column keeps alive
+        addresses.append(start)
+    stride = addresses[1] - addresses[0] if len(addresses) > 1 else n * 8
+    if stride < n * 8 or any(b - a != stride for a, b in zip(addresses, addresses[1:])):
+        return None
+    first = table.column(columns[0]).chunk(0).to_numpy(zero_copy_only=True)  # keeps the buffer alive
+    return np.lib.stride_tricks.as_strided(first, shape=(n, len(columns)), strides=(8, stride), writeable=False)
 
 
 class DatasetStore:
@@ -84,7 +119,7 @@ class DatasetStore:
                 "(start it with a larger --max-dataset-bytes)"
             )
 
-    def put(self, fingerprint: str, ipc_bytes: bytearray) -> HeldDataset:
+    def put(self, fingerprint: str, ipc_bytes: bytearray | pa.Buffer) -> HeldDataset:
         self.check_room(len(ipc_bytes))
         held = HeldDataset(fingerprint, ipc_to_table(ipc_bytes))
         with self._lock:
