@@ -334,19 +334,43 @@ class WindowsSection(_Strict):
         return self.train.high if isinstance(self.train, IntRange) else self.train
 
 
+#: ``folds.kind`` values for i.i.d. (non-temporal) data: each fold is one window.
+IID_FOLDS = ("kfold", "stratified", "group", "purged")
+
+
 class FoldsSection(_Strict):
     """Cut the development part into folds first (windows then slide inside each fold), or use
-    k-fold families for i.i.d. data."""
+    k-fold families for i.i.d. data.
 
-    kind: Literal["none", "blocks", "period"] = "none"
+    With an i.i.d. kind (``kfold``, ``stratified``, ``group``, ``purged``) every fold is one
+    window: it validates on its own rows and trains on the rest of the development part, so
+    ``[windows]`` does not apply and must be left out. Those windows go to the model server as
+    index arrays into the development table (still uploaded once)."""
+
+    kind: Literal["none", "blocks", "period", "kfold", "stratified", "group", "purged"] = "none"
     """``none``: windows run across the whole development part; ``blocks``: ``n`` contiguous
-    blocks of equal time steps; ``period``: one fold per calendar ``period``."""
+    blocks of equal time steps; ``period``: one fold per calendar ``period``. I.i.d. data:
+    ``kfold`` (as scikit-learn's ``KFold``), ``stratified`` (``StratifiedKFold``, by the target),
+    ``group`` (``GroupKFold`` on ``group_column``: a group is never in two folds), ``purged``
+    (contiguous folds in time order; train rows whose label interval ``[time, label_end]`` touches
+    or overlaps the validation rows' are dropped, then ``embargo`` rows after the fold)."""
     n: int = Field(default=5, ge=1)
-    """Number of blocks (``blocks``)."""
+    """Number of blocks (``blocks``) or of folds (k-fold kinds, at least 2)."""
     period: str = "1Y"
     """Calendar period of a fold (``period``): ``1Y`` years, ``3M`` quarters, ``1M``, ``1W``, ``1D``."""
     drop_short: bool = False
     """Leave out folds too short for one window (default: such a fold is an error)."""
+    shuffle: bool = False
+    """``kfold``, ``stratified``: shuffle rows (seeded by ``seed``) before cutting folds."""
+    seed: int | None = None
+    """Seed of the shuffle (needs ``shuffle = true``; default 0)."""
+    group_column: str | None = None
+    """``group``: column whose value names each row's group (required; kept out of the features)."""
+    label_end_column: str | None = None
+    """``purged``: time at which each row's label ends (required; parsed like the time column).
+    A row's label interval is ``[time, label_end]``, both ends included."""
+    embargo: int = Field(default=0, ge=0)
+    """``purged``: rows dropped from training just after each validation fold (after purging)."""
 
     @field_validator("period")
     @classmethod
@@ -355,6 +379,37 @@ class FoldsSection(_Strict):
 
         parse_span(value)
         return value
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> "FoldsSection":
+        kind, given = self.kind, self.model_fields_set
+        if self.iid and self.n < 2:
+            raise ValueError(f"n: k-fold ({kind}) needs at least 2 folds (got {self.n})")
+        if self.iid and given & {"period", "drop_short"}:
+            field = sorted(given & {"period", "drop_short"})[0]
+            raise ValueError(f"{field} applies to temporal folds (blocks, period), not to kind = '{kind}'")
+        only = {"shuffle": ("kfold", "stratified"), "seed": ("kfold", "stratified"), "group_column": ("group",),
+                "label_end_column": ("purged",), "embargo": ("purged",)}
+        for field, kinds in only.items():
+            if field in given and kind not in kinds:
+                raise ValueError(f"{field} applies to kind = {' or '.join(repr(k) for k in kinds)}, not to '{kind}'")
+        if self.seed is not None and not self.shuffle:
+            raise ValueError("seed needs shuffle = true (without shuffling the folds are contiguous and unseeded)")
+        if kind == "group" and not self.group_column:
+            raise ValueError("kind = 'group' needs group_column = '<column naming each row's group>'")
+        if kind == "purged" and not self.label_end_column:
+            raise ValueError("kind = 'purged' needs label_end_column = '<column with the time each row's label ends>'")
+        return self
+
+    @property
+    def iid(self) -> bool:
+        """A k-fold family for i.i.d. data: each fold is one window of index arrays."""
+        return self.kind in IID_FOLDS
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Columns the folds read besides the target and time (kept through preparation)."""
+        return tuple(c for c in (self.group_column, self.label_end_column) if c)
 
 
 Entrypoint = Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")]
@@ -491,6 +546,30 @@ class MowConfig(_Strict):
         if target in f.rolling and f.rolling[target].lag == 0:
             raise ValueError(f"features.rolling.{target}.lag: 0 would put the target of row t into its own "
                              "feature; use lag >= 1")
+        return self
+
+    @model_validator(mode="after")
+    def _folds_fit_data(self) -> "MowConfig":
+        folds = self.folds
+        if not folds.iid:
+            return self
+        if self.windows.model_fields_set:
+            raise ValueError(f"windows: folds.kind = '{folds.kind}' validates each fold once, trained on the other "
+                             "folds, so [windows] does not apply; remove the [windows] section")
+        for name in folds.columns:
+            if name == self.data.target or name in self.data.features:
+                role = "the target" if name == self.data.target else "a feature"
+                raise ValueError(f"folds: column {name!r} is {role}; folds.group_column and folds.label_end_column "
+                                 "name columns the model does not see")
+        if folds.kind == "purged":
+            if not self.data.time_column:
+                raise ValueError("folds.kind = 'purged' needs data.time_column (the start of each row's label)")
+            if folds.label_end_column == self.data.time_column:
+                raise ValueError("folds.label_end_column: must differ from data.time_column (a label starts at the "
+                                 "row's time and ends at label_end)")
+            if self.holdout.kind != "last":
+                raise ValueError(f"holdout.kind = '{self.holdout.kind}' with folds.kind = 'purged': labels that span "
+                                 "time need a holdout at the end (holdout.kind = 'last')")
         return self
 
     def resolve_paths(self, base: Path) -> "MowConfig":

@@ -114,3 +114,19 @@ class MemoryHogModel(Model):
 
     def predict(self, X):
         return np.zeros(len(X))
+
+
+class RowEchoClassifier(Model):
+    """The first feature is a row id: predicts it back as the label, so the predictions say which
+    rows the server handed to ``predict``; fails when a validation row was also a train row."""
+
+    task = "classification"
+
+    def fit(self, X, y):
+        self.train_ids_ = set(X[:, 0].astype(np.int64).tolist())
+
+    def predict(self, X):
+        ids = X[:, 0].astype(np.int64)
+        if self.train_ids_.intersection(ids.tolist()):
+            raise ValueError("a validation row was also a train row")
+        return ids

@@ -15,10 +15,10 @@ from .sources import read_table
 from .spans import Span, parse_span
 from .split import Split, holdout_last, holdout_random, split_holdout
 from .timeaxis import TimeAxis
-from .windows import Window, WindowPlan, WindowSpec, make_windows, plan_windows, validation_starts
+from .windows import FoldPlan, Window, WindowPlan, WindowSpec, make_windows, plan_windows, validation_starts
 
 __all__ = [
-    "PreparedTable", "Span", "Split", "TimeAxis", "Window", "WindowPlan", "WindowSpec",
+    "FoldPlan", "PreparedTable", "Span", "Split", "TimeAxis", "Window", "WindowPlan", "WindowSpec",
     "final_window", "fold_ranges", "group_kfold", "holdout_last", "holdout_random", "kfold", "make_windows",
     "parse_span", "plan_for", "plan_windows", "prepare", "purged_kfold", "read_table", "resolve_source",
     "split_holdout", "stratified_kfold", "time_blocks", "time_periods", "trial_train", "validation_starts",

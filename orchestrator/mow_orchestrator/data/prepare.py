@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..config import DataSection, FeaturesSection
+from ..config import DataSection, FeaturesSection, FoldsSection
 from ..errors import DataError
 from . import features as ft
 
@@ -38,13 +38,17 @@ class PreparedTable:
 
 
 def prepare(raw: pa.Table, data: DataSection, *, numeric_target: bool,
-            features: FeaturesSection | None = None) -> PreparedTable:
-    """Select, convert, order, check and add features to the columns named by ``data``."""
+            features: FeaturesSection | None = None, folds: FoldsSection | None = None) -> PreparedTable:
+    """Select, convert, order, check and add features to the columns named by ``data``.
+
+    ``folds``: its ``group_column`` and ``label_end_column`` (parsed like the time column) are
+    carried through unchanged, next to the time column; they are never features."""
     features = features or FeaturesSection()
     params = feature_params(data, features)
     table = _select_and_rename(raw, data)
+    carried = folds.columns if folds is not None else ()
     wanted = [data.target, *data.features, *params.columns_needed()]
-    wanted += [c for c in (data.time_column, data.series_column) if c]
+    wanted += [c for c in (data.time_column, data.series_column, *carried) if c]
     missing = [c for c in dict.fromkeys(wanted) if c not in table.column_names]
     if missing:
         raise DataError(f"data: column {missing[0]!r} is not in {_name(data)} (columns there: {', '.join(table.column_names)})")
@@ -52,6 +56,10 @@ def prepare(raw: pa.Table, data: DataSection, *, numeric_target: bool,
     if data.time_column:
         table = table.set_column(table.column_names.index(data.time_column), data.time_column,
                                  parse_times(table.column(data.time_column), data))
+        if folds is not None and folds.label_end_column:
+            label_end = folds.label_end_column
+            table = table.set_column(table.column_names.index(label_end), label_end,
+                                     parse_times(table.column(label_end), data.model_copy(update={"time_column": label_end})))
         table = _sorted(table, data)
         table = _deduplicated(table, data)
     inputs = list(dict.fromkeys([*data.features, *params.columns_needed()]))
@@ -60,7 +68,7 @@ def prepare(raw: pa.Table, data: DataSection, *, numeric_target: bool,
     n = table.num_rows
     index = ft.SeriesIndex(_series_codes(table, data.series_column), n)
     columns: dict[str, pa.Array] = {}
-    for name in (data.time_column, data.series_column):
+    for name in (data.time_column, data.series_column, *carried):
         if name:
             columns[name] = table.column(name).combine_chunks()
     values = {name: table.column(name).to_numpy() for name in inputs}
@@ -76,7 +84,7 @@ def prepare(raw: pa.Table, data: DataSection, *, numeric_target: bool,
     for name, ks in params.diff.items():
         for k in sorted(set(ks)):
             columns[f"{name}_diff{k}"] = pa.array(ft.diff(values[name], k, index))
-    feature_columns = tuple(c for c in columns if c not in (data.time_column, data.series_column))
+    feature_columns = tuple(c for c in columns if c not in (data.time_column, data.series_column, *carried))
     if params.scale == "expanding":
         for name in feature_columns:
             columns[name] = pa.array(ft.expanding_scale(columns[name].to_numpy(zero_copy_only=False), index))

@@ -37,12 +37,19 @@ left out. ``max_windows`` keeps the most recent windows of each fold.
 Folds (:mod:`.folds`) cut the development part into contiguous blocks of
 time; windows then slide inside each fold (train and validation rows both
 inside it) and carry the fold's number.
+
+I.i.d. folds (k-fold families, :func:`.plan.plan_for`) are not walk-forward:
+each fold is one window whose validation rows and train rows are index
+arrays (:class:`Window` ``train_rows`` / ``valid_rows``), collected in a
+:class:`FoldPlan`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
+
+import numpy as np
 
 from ..errors import DataError
 from .spans import TICKS_PER_SECOND, Span
@@ -51,7 +58,13 @@ from .timeaxis import Length, TimeAxis, describe_length
 
 @dataclass(frozen=True)
 class Window:
-    """Half-open row ranges ``[start, stop)`` of one train/validation pair, and its fold."""
+    """Rows of one train/validation pair, and its fold.
+
+    Each part is a half-open row range ``[start, stop)`` or, for i.i.d. folds, a sorted
+    index array (``train_rows`` / ``valid_rows``; the range fields then hold the smallest
+    range containing those rows, for display only). Read the rows through
+    :meth:`train_index` / :meth:`valid_index`, which give a slice or the array.
+    """
 
     id: str
     train_start: int
@@ -59,14 +72,53 @@ class Window:
     valid_start: int
     valid_stop: int
     fold: int = 0
+    train_rows: np.ndarray | None = field(default=None, compare=False, repr=False)
+    """Train rows as an index array (None: the range ``[train_start, train_stop)``)."""
+    valid_rows: np.ndarray | None = field(default=None, compare=False, repr=False)
+    """Validation rows as an index array (None: the range ``[valid_start, valid_stop)``)."""
+
+    def __post_init__(self) -> None:
+        for name in ("train_rows", "valid_rows"):
+            rows = getattr(self, name)
+            if rows is not None:  # an own read-only copy: a window never changes, nor its caller's array
+                rows = np.array(rows, dtype=np.int64)
+                rows.setflags(write=False)
+                object.__setattr__(self, name, rows)
+
+    @classmethod
+    def from_rows(cls, id: str, train_rows: np.ndarray, valid_rows: np.ndarray, fold: int = 0) -> "Window":
+        """A window of two sorted, non-empty index arrays."""
+        return cls(id, int(train_rows[0]), int(train_rows[-1]) + 1, int(valid_rows[0]), int(valid_rows[-1]) + 1,
+                   fold, train_rows, valid_rows)
+
+    @property
+    def indexed(self) -> bool:
+        """True when a part is an index array rather than a range."""
+        return self.train_rows is not None or self.valid_rows is not None
 
     @property
     def n_train(self) -> int:
-        return self.train_stop - self.train_start
+        return len(self.train_rows) if self.train_rows is not None else self.train_stop - self.train_start
 
     @property
     def n_valid(self) -> int:
-        return self.valid_stop - self.valid_start
+        return len(self.valid_rows) if self.valid_rows is not None else self.valid_stop - self.valid_start
+
+    def train_index(self) -> slice | np.ndarray:
+        """The train rows: ``target[w.train_index()]`` works for both kinds of window."""
+        return self.train_rows if self.train_rows is not None else slice(self.train_start, self.train_stop)
+
+    def valid_index(self) -> slice | np.ndarray:
+        """The validation rows, in the order the model's predictions come back."""
+        return self.valid_rows if self.valid_rows is not None else slice(self.valid_start, self.valid_stop)
+
+    def valid_array(self) -> np.ndarray:
+        """The validation rows as an index array (a range is expanded)."""
+        return self.valid_rows if self.valid_rows is not None else np.arange(self.valid_start, self.valid_stop)
+
+    def train_array(self) -> np.ndarray:
+        """The train rows as an index array (a range is expanded)."""
+        return self.train_rows if self.train_rows is not None else np.arange(self.train_start, self.train_stop)
 
 
 @dataclass(frozen=True)
@@ -163,6 +215,31 @@ class WindowPlan:
 
     def _when(self, step: int) -> str:
         return self.axis.format(self.axis.time(step)) if self.axis.has_times else f"row {self.axis.row(step)}"
+
+
+@dataclass(frozen=True, eq=False)
+class FoldPlan:
+    """The windows of i.i.d. folds (``folds.kind`` = ``kfold``, ``stratified``, ``group``, ``purged``):
+    one window per fold, validation rows and train rows as index arrays into the development
+    part. The train length of a trial does not apply, so :meth:`windows` ignores it.
+    """
+
+    kind: str
+    fold_windows: tuple[Window, ...]
+    label_end_column: str | None = None
+    """``purged``: the column where each row's label ends (the final window is purged against the holdout)."""
+
+    def __len__(self) -> int:
+        return len(self.fold_windows)
+
+    @property
+    def folds(self) -> tuple[np.ndarray, ...]:
+        """The validation rows of each fold."""
+        return tuple(w.valid_array() for w in self.fold_windows)
+
+    def windows(self, train: Length | None = None) -> list[Window]:
+        """Every fold's window (``train`` is accepted for the same call as :class:`WindowPlan`, and ignored)."""
+        return list(self.fold_windows)
 
 
 def _longer(a: Length, b: Length) -> bool:

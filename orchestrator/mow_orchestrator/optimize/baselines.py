@@ -75,6 +75,7 @@ def infer_season(times: np.ndarray | None) -> Season | None:
 def naive_baselines(
     target: np.ndarray, *, task: str, train_start: int, train_stop: int, start: int, stop: int,
     target_lag: int | None = None, season: Season | None = None, probabilities: bool = False,
+    train_rows: np.ndarray | None = None, rows: np.ndarray | None = None,
 ) -> list[Baseline]:
     """The baselines of ``task`` for rows ``[start, stop)``, trained on ``[train_start, train_stop)``.
 
@@ -86,9 +87,14 @@ def naive_baselines(
         season: season length for the seasonal naive forecast (None: skipped).
         probabilities: the metric scores P(class 1) (log loss, ROC AUC): a
             classification baseline predicts the train rate of class 1 instead of a label.
+        train_rows, rows: sorted index arrays that replace the train range and the predicted
+            range (windows of i.i.d. folds, see ``Window.train_index``).
     """
-    n = stop - start
-    train = target[train_start:train_stop]
+    rows = np.arange(start, stop) if rows is None else np.asarray(rows)
+    n = len(rows)
+    train = target[train_start:train_stop] if train_rows is None else target[train_rows]
+    if train_rows is not None and len(train_rows):
+        train_stop = int(train_rows[-1]) + 1  # the last row the model trained on
     if task == "classification" and probabilities:
         rate = float(np.mean(np.asarray(train, dtype=np.float64)))
         return [Baseline("base rate", f"P(class 1) = {rate:.3g}, the train share of class 1", np.full(n, rate))]
@@ -98,7 +104,6 @@ def naive_baselines(
         return [Baseline("majority class", f"always {label!r}, the most frequent train label", np.full(n, label))]
     if task != "forecasting":
         return [Baseline("mean", "mean of the train target", np.full(n, float(np.mean(train))))]
-    rows = np.arange(start, stop)
     known_until = None if target_lag else train_stop - 1  # last row the model could see, without lags
     if target_lag:
         last = target[np.maximum(rows - target_lag, 0)]

@@ -18,7 +18,7 @@ from mow_model_sdk.params import encode_value
 
 from ..client import EncodedDataset, ModelClient, row_range
 from ..containers import ModelPool
-from ..data import Window, WindowPlan, make_windows, plan_for, trial_train
+from ..data import FoldPlan, Window, WindowPlan, make_windows, plan_for, trial_train
 from ..errors import InvalidParameters, ModelFailure, ModelServerError, TrialTimedOut
 from ..metrics import Metric, aggregate
 from .search_space import MODEL_CHOICE, TRAIN_ROWS, Dimension, Value, choose_features
@@ -64,8 +64,9 @@ class TrialSetup:
     step: int | str
     gap: int | str
     max_windows: int | None
-    plan: WindowPlan | None = None
-    """Windows placed by the data layer (folds, spans, anchoring); None: plain row counts."""
+    plan: WindowPlan | FoldPlan | None = None
+    """Windows placed by the data layer (folds, spans, anchoring; i.i.d. folds as index arrays);
+    None: plain row counts."""
     aggregate: str = "mean"
     """How window scores become the trial score (see ``metrics.aggregate``)."""
     aggregate_k: float = 1.0
@@ -179,11 +180,18 @@ def train_request(setup: TrialSetup, params: dict[str, Value], windows: list[Win
         feature_columns=setup.feature_columns,
         target_column=setup.target_column,
         windows=[
-            types_pb2.Window(id=w.id, fold=w.fold, train=row_range(w.train_start, w.train_stop),
-                             validation=row_range(w.valid_start, w.valid_stop))
+            types_pb2.Window(id=w.id, fold=w.fold, train=row_selection(w.train_index()),
+                             validation=row_selection(w.valid_index()))
             for w in windows
         ],
     )
+
+
+def row_selection(rows: slice | np.ndarray) -> types_pb2.RowSelection:
+    """A window part on the wire: a range for a slice, ``RowIndices`` for an index array."""
+    if isinstance(rows, slice):
+        return row_range(rows.start, rows.stop)
+    return types_pb2.RowSelection(indices=types_pb2.RowIndices(rows=rows.tolist()))
 
 
 def run_trial(trial: optuna.Trial, client: ModelClient, setup: TrialSetup,
@@ -256,8 +264,8 @@ def stream_window_predictions(call, target: np.ndarray, metric: Metric, windows:
                     raise ModelFailure(e.type, e.message, e.traceback, e.window_id)
                 window = by_id[w_report.window_id]
                 predictions = ipc_to_predictions(w_report.predictions)
-                y_train = target[window.train_start : window.train_stop] if metric.needs_train else None
-                score = metric(target[window.valid_start : window.valid_stop], predictions, y_train)
+                y_train = target[window.train_index()] if metric.needs_train else None
+                score = metric(target[window.valid_index()], predictions, y_train)
                 yield (WindowResult(window.id, window.fold, score, w_report.fit_seconds,
                                     w_report.predict_seconds, window.n_train, window.n_valid), predictions)
             elif report.final.status == report_service_pb2.TRIAL_STATUS_FAILED:

@@ -47,7 +47,8 @@ class RunResult:
 def load_split(config: MowConfig, metric: Metric) -> Split:
     """Read, prepare and split the dataset; checks that at least one window fits."""
     raw = read_table(resolve_source(config.data), config.data.format)
-    prepared = prepare(raw, config.data, numeric_target=metric.numeric_target, features=config.features)
+    prepared = prepare(raw, config.data, numeric_target=metric.numeric_target, features=config.features,
+                       folds=config.folds)
     split = split_holdout(prepared, config.holdout)
     plan_for(split, config.windows, config.folds)  # raises when a fold holds no window
     return split

@@ -106,17 +106,18 @@ def validate_best(study: optuna.Study, inputs: ValidationInputs, client: ModelCl
     for w in windows:
         baselines = naive_baselines(target, task=inputs.task, train_start=w.train_start, train_stop=w.train_stop,
                                     start=w.valid_start, stop=w.valid_stop, target_lag=inputs.target_lag, season=season,
-                                    probabilities=_wants_probabilities(setup.metric))
+                                    probabilities=_wants_probabilities(setup.metric),
+                                    train_rows=w.train_rows, rows=w.valid_rows)
+        valid_rows = w.valid_array()
         window_rows.append({
-            "id": w.id, "fold": w.fold, "train_rows": [w.train_start, w.train_stop],
-            "validation_rows": [w.valid_start, w.valid_stop],
-            "start": _iso(times, w.valid_start), "end": _iso(times, w.valid_stop - 1),
+            "id": w.id, "fold": w.fold, **_rows_entry(w),
+            "start": _iso(times, int(valid_rows[0])), "end": _iso(times, int(valid_rows[-1])),
             "score": tuned.scores.get(w.id), "trial_score": stored_scores.get(w.id),
             "fit_s": tuned.fit_s.get(w.id), "predict_s": tuned.predict_s.get(w.id),
             "default_score": default.scores.get(w.id),
             "baselines": {b.name: _score(setup.metric, target, b.predictions, w) for b in baselines},
         })
-        parts.append(_prediction_part("window", w.id, w.fold, w.valid_start, w.valid_stop, target, times,
+        parts.append(_prediction_part("window", w.id, w.fold, valid_rows, target, times,
                                       tuned.predictions.get(w.id), default.predictions.get(w.id), baselines))
 
     reproduced = [abs(r["score"] - r["trial_score"]) for r in window_rows
@@ -159,7 +160,9 @@ def _holdout(inputs: ValidationInputs, client: ModelClient, params: dict[str, Va
         return {"error": str(exc), "holdout_rows": [split.n_dev, split.full.num_rows]}
     train_start, train_stop = window.train_start, window.train_stop
     full = EncodedDataset.from_table(split.full)  # the holdout rows reach the model only now
-    on_event(f"holdout: refitting on rows [{train_start}, {train_stop}) and scoring {split.n_holdout} unseen rows once")
+    trained_on = (f"{window.n_train} development rows" if window.train_rows is not None
+                  else f"rows [{train_start}, {train_stop})")
+    on_event(f"holdout: refitting on {trained_on} and scoring {split.n_holdout} unseen rows once")
     try:
         bytes_sent = client.ensure_dataset(full)
     except ModelServerError as exc:
@@ -168,11 +171,12 @@ def _holdout(inputs: ValidationInputs, client: ModelClient, params: dict[str, Va
     default = _run(client, setup, defaults, [window], full, target)
     baselines = naive_baselines(target, task=inputs.task, train_start=train_start, train_stop=train_stop,
                                 start=split.n_dev, stop=split.full.num_rows, target_lag=inputs.target_lag, season=season,
-                                probabilities=_wants_probabilities(setup.metric))
-    parts.append(_prediction_part("holdout", "holdout", 0, split.n_dev, split.full.num_rows, target, times,
+                                probabilities=_wants_probabilities(setup.metric), train_rows=window.train_rows)
+    parts.append(_prediction_part("holdout", "holdout", 0, np.arange(split.n_dev, split.full.num_rows), target, times,
                                   tuned.predictions.get("holdout"), default.predictions.get("holdout"), baselines))
     return {
-        "train_rows": [train_start, train_stop],
+        "train_rows": None if window.train_rows is not None else [train_start, train_stop],
+        "n_train": window.n_train,
         "holdout_rows": [split.n_dev, split.full.num_rows],
         "start": _iso(times, split.n_dev), "end": _iso(times, split.full.num_rows - 1),
         "bytes_sent": bytes_sent,
@@ -203,10 +207,10 @@ def _wants_probabilities(metric: Metric) -> bool:
 
 def _score(metric: Metric, target: np.ndarray, predictions: np.ndarray, window: Window) -> float | None:
     """The metric of a baseline on ``window``'s validation rows (None when it does not apply)."""
-    truth = target[window.valid_start:window.valid_stop]
+    truth = target[window.valid_index()]
     try:
         if getattr(metric, "needs_train", False):  # scaled by the train target, e.g. mase
-            return metric(truth, predictions, target[window.train_start:window.train_stop])
+            return metric(truth, predictions, target[window.train_index()])
         return metric(truth, predictions)
     except (ValueError, TypeError):
         return None
@@ -248,17 +252,27 @@ def _iso(times: np.ndarray | None, row: int) -> str | None:
     return str(value.item() if isinstance(value, np.generic) else value)
 
 
-def _prediction_part(part: str, window_id: str, fold: int, start: int, stop: int, target: np.ndarray,
+def _rows_entry(w: Window) -> dict[str, Any]:
+    """A window's rows for the stored validation: ``[start, stop)`` of each part that is a range,
+    None for an index array (i.i.d. folds; ``n_train`` / ``n_valid`` give the sizes)."""
+    return {
+        "train_rows": None if w.train_rows is not None else [w.train_start, w.train_stop],
+        "validation_rows": None if w.valid_rows is not None else [w.valid_start, w.valid_stop],
+        "n_train": w.n_train, "n_valid": w.n_valid,
+    }
+
+
+def _prediction_part(part: str, window_id: str, fold: int, rows: np.ndarray, target: np.ndarray,
                      times: np.ndarray | None, tuned: np.ndarray | None, default: np.ndarray | None,
                      baselines: list) -> pa.Table:
-    n = stop - start
+    n = len(rows)
     columns: dict[str, Any] = {
         "part": pa.array([part] * n), "window": pa.array([window_id] * n),
-        "fold": pa.array(np.full(n, fold, dtype=np.int32)), "row": pa.array(np.arange(start, stop, dtype=np.int64)),
+        "fold": pa.array(np.full(n, fold, dtype=np.int32)), "row": pa.array(np.asarray(rows, dtype=np.int64)),
     }
     if times is not None:
-        columns["time"] = pa.array(times[start:stop])
-    columns["actual"] = pa.array(target[start:stop])
+        columns["time"] = pa.array(times[rows])
+    columns["actual"] = pa.array(target[rows])
     if tuned is not None:
         columns["tuned"] = pa.array(tuned)
     if default is not None:

@@ -310,6 +310,11 @@ def _stability_table(report: dict[str, Any]) -> str:
     return _table(["", report.get("metric") or "score"], rows, numeric={1})
 
 
+def _rows_text(rows: list[int] | None, n: int | None) -> str:
+    """``first–last`` of a row range, or the size of an index array (windows of i.i.d. folds)."""
+    return f"{rows[0]}–{rows[1] - 1}" if rows else f"{n} rows (k-fold)"
+
+
 def _windows_table(report: dict[str, Any], v: dict[str, Any]) -> str:
     windows = v["windows"]
     baseline_names = list(dict.fromkeys(n for w in windows for n in w.get("baselines", {})))
@@ -321,7 +326,7 @@ def _windows_table(report: dict[str, Any], v: dict[str, Any]) -> str:
     for fold in folds:
         rows = []
         for w in (w for w in windows if w["fold"] == fold):
-            rows.append([str(w["fold"]), w["id"], f"{w['validation_rows'][0]}–{w['validation_rows'][1] - 1}",
+            rows.append([str(w["fold"]), w["id"], _rows_text(w.get("validation_rows"), w.get("n_valid")),
                          w.get("start") or "", w.get("end") or "",
                          (fmt(w.get("score")), w.get("score")), (fmt(w.get("trial_score")), w.get("trial_score")),
                          (fmt(w.get("default_score")), w.get("default_score")),
