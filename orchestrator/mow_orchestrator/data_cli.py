@@ -71,6 +71,9 @@ def show(
     table = Table("window", "fold", "train rows", "train from", "train to", "validation rows", "valid from",
                   "valid to", "n train", "n valid")
     for w in windows:
+        if w.indexed:  # i.i.d. folds: index arrays, shown by their sizes
+            table.add_row(w.id, str(w.fold), "k-fold rows", "", "", "k-fold rows", "", "", str(w.n_train), str(w.n_valid))
+            continue
         table.add_row(w.id, str(w.fold), f"[{w.train_start}, {w.train_stop})", when(w.train_start),
                       when(w.train_stop - 1), f"[{w.valid_start}, {w.valid_stop})", when(w.valid_start),
                       when(w.valid_stop - 1), str(w.n_train), str(w.n_valid))

@@ -248,3 +248,12 @@ dir = "{tmp_path / 'runs'}"
     assert report["holdout"]["train_rows"] == [0, len(dev_ids)]
     assert "rows (k-fold)" in (run_dir / "report.html").read_text()
     assert_no_leftovers(marker)
+
+
+def test_timeline_draws_index_windows_by_what_their_rows_are():
+    from mow_orchestrator.data.timeline import _index_spans, timeline_svg
+
+    w = Window.from_rows("fold0", np.r_[0:3, 8:10], np.r_[4:7])  # row 3 and 7: purged
+    assert _index_spans(w, 10, 900) == [(0, 3, "train"), (3, 4, "gap"), (4, 7, "validation"), (7, 8, "gap"),
+                                        (8, 10, "train")]
+    assert timeline_svg([w], 10, 12).count("<rect") == 1 + 4 + 5 + 1  # background, legend, spans, holdout

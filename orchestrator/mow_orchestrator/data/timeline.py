@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+import numpy as np
+
 from .windows import Window
 
 _COLORS = {"train": "#4C78A8", "gap": "#BBBBBB", "validation": "#F58518", "holdout": "#54A24B"}
@@ -27,8 +29,10 @@ def timeline_svg(windows: list[Window], n_dev: int, n_rows: int, *, width: int =
     for i, w in enumerate(windows):
         y = top + i * row_height
         parts.append(f'<text x="4" y="{y + 10}">{escape(w.id)}</text>')
-        for start, stop, kind in ((w.train_start, w.train_stop, "train"), (w.train_stop, w.valid_start, "gap"),
-                                  (w.valid_start, w.valid_stop, "validation")):
+        spans = _index_spans(w, n_dev, plot) if w.indexed else (
+            (w.train_start, w.train_stop, "train"), (w.train_stop, w.valid_start, "gap"),
+            (w.valid_start, w.valid_stop, "validation"))
+        for start, stop, kind in spans:
             if stop > start:
                 parts.append(f'<rect x="{x(start):.2f}" y="{y}" width="{max(x(stop) - x(start), 0.5):.2f}" '
                              f'height="{row_height - 3}" fill="{_COLORS[kind]}"/>')
@@ -40,3 +44,23 @@ def timeline_svg(windows: list[Window], n_dev: int, n_rows: int, *, width: int =
     parts.append(f'<text x="{left}" y="{y + row_height + 10}">row 0</text>'
                  f'<text x="{width - 10}" y="{y + row_height + 10}" text-anchor="end">row {n_rows}</text></svg>')
     return "\n".join(parts) + "\n"
+
+
+def _index_spans(w: Window, n_dev: int, bins: int) -> list[tuple[int, int, str]]:
+    """Spans of an index-array window (i.i.d. folds), one colour per pixel column: what most of its
+    development rows are (``gap``: neither train nor validation, e.g. purged rows)."""
+    kind = np.zeros(n_dev, dtype=np.int64)  # 0 gap, 1 train, 2 validation
+    kind[w.train_index()] = 1
+    kind[w.valid_index()] = 2
+    edges = np.linspace(0, n_dev, min(bins, n_dev) + 1).astype(np.int64)
+    counts = np.zeros((len(edges) - 1, 3), dtype=np.int64)
+    np.add.at(counts, (np.searchsorted(edges, np.arange(n_dev), side="right") - 1, kind), 1)
+    major = counts.argmax(axis=1)
+    names = ("gap", "train", "validation")
+    out = []
+    start = 0
+    for b in range(1, len(major) + 1):
+        if b == len(major) or major[b] != major[start]:
+            out.append((int(edges[start]), int(edges[b]), names[major[start]]))
+            start = b
+    return out
