@@ -60,7 +60,8 @@ class BenchRun:
         path = RESULTS / f"{self.bench}.json"
         data = {
             "bench": self.bench, "command": self.command, "quick": self.quick,
-            "machine": {"python": platform.python_version(), "cpus": _cpus(), "platform": platform.platform()},
+            "machine": {"python": platform.python_version(), "cpus": _cpus(), "platform": platform.platform(),
+                        "load_average_1m": round(os.getloadavg()[0], 2)},
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "figures": [{**asdict(f), "ratio": f.ratio} for f in self.figures],
         }
