@@ -122,9 +122,11 @@ def test_two_workers_run_trials_in_parallel(tmp_path, marker):
 def test_model_exception_fails_trials_with_the_reason(tmp_path, marker):
     config = write_config(tmp_path, model="zoo_models:FailingModel", model_path=ZOO, n_trials=2,
                           extra="[model.params]\nwhere = \"fit\"\n")
+    config.write_text(config.read_text().replace("n_trials = 2\n", "n_trials = 2\nmax_consecutive_failures = 2\n"))
     result = run_cli("run", str(config), marker=marker)
     assert result.returncode == 1
     assert "No trial completed. Failure: ValueError: boom in fit (window w000)" in result.stdout
+    assert "error: stopped after 2 failed trials in a row; last failure: ValueError: boom in fit" in result.stderr
     (run_dir,) = (tmp_path / "runs").iterdir()
     report = json.loads((run_dir / "report.json").read_text())
     assert report["counts"]["fail"] == 2 and report["best"] is None

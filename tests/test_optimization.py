@@ -86,6 +86,7 @@ def test_model_exceptions_stop_the_run_after_n_in_a_row(tmp_path, marker):
     result = run_cli("run", str(config), marker=marker)
     assert result.returncode == 1
     assert "stopped after 3 failed trials in a row; last failure: ValueError: boom in fit" in result.stderr
+    assert "Report: " in result.stdout  # the reports are written all the same
     _, report = _report(tmp_path)
     assert report["counts"]["fail"] == 3
     failed = report["trials"][0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -17,6 +16,7 @@ from . import containers_cli
 from . import data_cli
 from .config import load_config
 from .errors import MowError, UserError
+from .interrupt import INTERRUPTED, handle_signals
 from .optimize.study import run_study
 from .reports import ReportPaths
 from .reports.rebuild import NoStudyError, rebuild_reports
@@ -43,8 +43,14 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _terminate_as_interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
+def _error_exit(exc: Exception, debug: bool) -> typer.Exit:
+    """The exit for an error: after Ctrl-C/SIGTERM any error is the interruption's doing (130)."""
+    if INTERRUPTED.is_set():
+        return _fail("interrupted; model servers stopped. Completed trials are kept in the study storage.",
+                     EXIT_INTERRUPTED)
+    if debug:
+        raise exc
+    return _fail(str(exc), EXIT_USER_ERROR if isinstance(exc, UserError) else EXIT_NO_TRIAL_COMPLETED)
 
 
 @app.command()
@@ -62,7 +68,7 @@ def run(
     if storage:
         overrides["study.storage"] = storage
     optuna.logging.set_verbosity(logging.INFO if debug else logging.ERROR)
-    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    handle_signals()
     try:
         cfg = load_config(config, overrides)
         progress = Progress(
@@ -77,7 +83,7 @@ def run(
                 except (ValueError, RuntimeError):  # no trial completed yet, or a multi-objective study
                     best = f"{sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.get_trials(deepcopy=False))} complete"
                 progress.update(task, advance=1, description=f"trials ({best})")
-                if trial.state == optuna.trial.TrialState.FAIL:
+                if trial.state == optuna.trial.TrialState.FAIL and not trial.user_attrs.get("surplus"):
                     reason = trial.user_attrs.get("failure") or trial.system_attrs.get("fail_reason", "unknown")
                     progress.console.print(f"[yellow]trial {trial.number} failed:[/] {reason}", highlight=False)
 
@@ -86,19 +92,15 @@ def run(
                 on_event=lambda m: progress.console.print(m, highlight=False, soft_wrap=True),
                 on_optimize_start=lambda: progress.update(task, visible=True),
             )
-    except UserError as exc:
-        if debug:
-            raise
-        raise _fail(str(exc), EXIT_USER_ERROR) from None
     except MowError as exc:
-        if debug:
-            raise
-        raise _fail(str(exc), EXIT_NO_TRIAL_COMPLETED) from None
+        raise _error_exit(exc, debug) from None
     except KeyboardInterrupt:
         raise _fail("interrupted; model servers stopped. Completed trials are kept in the study storage.",
                     EXIT_INTERRUPTED) from None
     print_summary(result.report, Console())
     _print_paths(result.paths, result.storage)
+    if result.stopped:
+        raise _fail(result.stopped, EXIT_NO_TRIAL_COMPLETED)
     if result.report["status"] != "complete":
         raise typer.Exit(EXIT_NO_TRIAL_COMPLETED)
 
@@ -117,29 +119,27 @@ def worker(
     if output_dir:
         overrides["output.dir"] = str(output_dir.resolve())
     optuna.logging.set_verbosity(logging.INFO if debug else logging.ERROR)
-    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    handle_signals()
     try:
         cfg = load_config(config, overrides)
         if cfg.study.storage is None:
             raise UserError("study.storage: a worker needs a storage shared with the other workers (--storage postgresql://...)")
         result = run_study(cfg, validate=False, on_event=lambda m: console.print(m, highlight=False, soft_wrap=True),
                            callbacks=[_log_trial])
-    except UserError as exc:
-        if debug:
-            raise
-        raise _fail(str(exc), EXIT_USER_ERROR) from None
     except MowError as exc:
-        if debug:
-            raise
-        raise _fail(str(exc), EXIT_NO_TRIAL_COMPLETED) from None
+        raise _error_exit(exc, debug) from None
     except KeyboardInterrupt:
         raise _fail("interrupted; model servers stopped. Completed trials are kept in the study storage.",
                     EXIT_INTERRUPTED) from None
+    if result.stopped:
+        raise _fail(result.stopped, EXIT_NO_TRIAL_COMPLETED)
     console.print(f"worker done: study {result.study_name!r} in {result.storage.split('@')[-1]}", highlight=False)
 
 
 def _log_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
     """One line per finished trial (workers have no progress bar: several share one study)."""
+    if trial.user_attrs.get("surplus"):
+        return
     value = "" if trial.values is None else " ".join(f"{v:.4g}" for v in trial.values)
     console.print(f"trial {trial.number} {trial.state.name.lower()} {value}", highlight=False)
 

@@ -628,21 +628,25 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Mo
     return config.resolve_paths(path.resolve().parent).model_copy(update={"source": path.resolve()})
 
 
+def _field_path(loc: tuple) -> list[str]:
+    """The user's field path of a pydantic error location, without union-member labels."""
+    return [str(p) for p in loc if p not in _UNION_TAGS and "[" not in str(p) and not str(p).startswith("constrained-")
+            and str(p) not in ("list", *_SCALAR_TYPES)]
+
+
 def describe_validation_error(exc: ValidationError) -> str:
     """The first pydantic error as ``field: message`` (plus how many more)."""
     errors = exc.errors()
     first = errors[0]
-    loc = [str(p) for p in first["loc"] if p not in _UNION_TAGS and "[" not in str(p)]
+    loc = _field_path(first["loc"])
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown key (check the spelling; see the README for the fields of each section)"
     elif first["type"] == "missing":
         message = "required field is missing"
-    scalar_union = "value" in first["loc"] and loc and loc[-1] in _SCALAR_TYPES
+    scalar_union = "value" in first["loc"] and str(first["loc"][-1]) in _SCALAR_TYPES
     if scalar_union:  # one error per member of bool | int | float | str: report them as one
-        loc.pop()
-        prefix = first["loc"][: first["loc"].index("value") + 1]
-        errors = [e for e in errors if e["loc"][: len(prefix)] != prefix] + [first]
         message = "expected a fixed value (number, text, true/false) or a table such as { low = 1, high = 10 }"
-    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    fields = {tuple(_field_path(e["loc"])) for e in errors} - {tuple(loc)}  # one per field, not per union member
+    more = f" (and {len(fields)} more problem{'s' if len(fields) > 1 else ''})" if fields else ""
     return f"{'.'.join(loc) or 'config'}: {message}{more}"

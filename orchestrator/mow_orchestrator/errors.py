@@ -44,3 +44,7 @@ class InvalidParameters(ModelFailure):
 
 class TrialTimedOut(ModelFailure):
     """A trial or one of its windows ran past its time limit and was cancelled."""
+
+
+class SurplusTrial(ModelFailure):
+    """Other workers already cover the study's n_trials; this trial ends without running."""

@@ -22,13 +22,14 @@ ARTIFACTS = ROOT / "artifacts"
 
 
 def study_config(tmp: Path, *, model: str = "model:RidgeForecaster", model_path: Path = EXAMPLE, n_trials: int = 8,
-                 extra: str = "") -> Path:
+                 extra: str = "", max_failures: int = 5) -> Path:
     text = f"""
 [study]
 name = "weather"
 n_trials = {n_trials}
 metric = "rmse"
 pruner = "median"
+max_consecutive_failures = {max_failures}
 
 [data]
 path = "{DATA}"
@@ -102,6 +103,6 @@ def ridge_run(tmp_path_factory) -> Run:
 def failed_run(tmp_path_factory) -> Run:
     """Every trial fails in the model's fit."""
     run = _run(tmp_path_factory.mktemp("failing"), model="zoo_models:FailingModel", model_path=ZOO, n_trials=3,
-               extra='[model.params]\nwhere = "fit"\n')
+               extra='[model.params]\nwhere = "fit"\n', max_failures=3)
     assert run.result.returncode == 1, run.result.stderr
     return run

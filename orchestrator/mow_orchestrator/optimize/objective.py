@@ -16,10 +16,11 @@ from mow_model_sdk._proto.mow.v1 import report_service_pb2, types_pb2
 from mow_model_sdk.arrow_io import ipc_to_predictions
 from mow_model_sdk.params import encode_value
 
+from .. import interrupt
 from ..client import EncodedDataset, ModelClient, row_range
 from ..containers import ModelPool
 from ..data import FoldPlan, Window, WindowPlan, make_windows, plan_for, trial_train
-from ..errors import InvalidParameters, ModelFailure, ModelServerError, TrialTimedOut
+from ..errors import InvalidParameters, ModelFailure, ModelServerError, SurplusTrial, TrialTimedOut
 from ..metrics import Metric, aggregate
 from .search_space import MODEL_CHOICE, TRAIN_ROWS, Dimension, Value, choose_features
 from .watchdog import Watchdog
@@ -120,7 +121,8 @@ class Objective:
     """
 
     def __init__(self, setup: TrialSetup, spaces: dict[str, list[Dimension]], global_dims: list[Dimension],
-                 pool: ModelPool, tune: TuneSection | None = None) -> None:
+                 pool: ModelPool, tune: TuneSection | None = None, n_trials: int | None = None) -> None:
+        self.n_trials = n_trials
         self.setup = setup
         self.spaces = spaces
         self.global_dims = {d.name: d for d in global_dims}
@@ -128,6 +130,11 @@ class Objective:
         self.tune = tune
 
     def __call__(self, trial: optuna.Trial) -> float | tuple[float, ...]:
+        interrupt.check()
+        if self.n_trials is not None and _is_surplus(trial, self.n_trials):
+            trial.set_user_attr("surplus", True)
+            trial.study.stop()
+            raise SurplusTrial("SurplusTrial", f"the study's {self.n_trials} trials are covered by other workers")
         names = list(self.spaces)
         model = names[0] if len(names) == 1 else trial.suggest_categorical(MODEL_CHOICE, names)
         prefix = f"{model}." if len(names) > 1 else ""
@@ -143,6 +150,7 @@ class Objective:
             try:
                 return run_trial(trial, server.client, setup, params, train, model=model)
             except ModelServerError as lost:  # infrastructure: the server died or broke the protocol
+                interrupt.check()  # a Ctrl-C that a blocked gRPC call turned into an error
                 server, reason = self.pool.replace(server)
                 trial.set_user_attr("server_failures", [*trial.user_attrs.get("server_failures", []), reason])
                 if attempt == setup.retries:
@@ -155,6 +163,19 @@ class Objective:
             finally:
                 self.pool.release(server)
         raise AssertionError("unreachable")
+
+
+def _is_surplus(trial: optuna.Trial, n_trials: int) -> bool:
+    """True when ``n_trials`` trials numbered before this one are finished or running.
+
+    Trial numbers follow creation order in the storage, so every worker sharing
+    the study reaches the same verdict, and together they finish exactly
+    ``n_trials`` trials (a running one that fails leaves room for another).
+    """
+    finished_or_running = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED,
+                           optuna.trial.TrialState.RUNNING)
+    earlier = trial.study.get_trials(deepcopy=False, states=finished_or_running)
+    return sum(t.number < trial.number for t in earlier) >= n_trials
 
 
 def _stops_within(client: ModelClient, trial_id: str, grace_s: float) -> bool:

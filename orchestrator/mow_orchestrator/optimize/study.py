@@ -42,6 +42,8 @@ class RunResult:
     report: dict[str, Any]
     """The content of ``report.json`` (empty for a worker that only ran trials)."""
     paths: ReportPaths | None
+    stopped: str | None = None
+    """Why the run stopped before ``n_trials`` (repeated failures); None when it did not."""
 
 
 def load_split(config: MowConfig, metric: Metric) -> Split:
@@ -112,17 +114,15 @@ def run_study(
         study.set_user_attr("task", _task(spec.task, metric))
         study.set_user_attr("dataset_bytes", dev.ipc.size)  # Arrow IPC, sent once per server
         pool.upload(dev)  # data crosses the wire once per server, before any trial
-        objective = Objective(setup, spaces, global_dims, pool, config.tune)
+        objective = Objective(setup, spaces, global_dims, pool, config.tune, n_trials=config.study.n_trials)
         on_optimize_start()
         stopped: TooManyFailures | None = None
         try:
             optimize(study, objective, config, callbacks, on_event)
         except TooManyFailures as exc:
-            stopped = exc  # reported after the reports are written
+            stopped = exc  # the reports are still written; RunResult.stopped says why the run ended early
         if not validate:
-            if stopped is not None:
-                raise stopped
-            return RunResult(run_dir, storage, study.study_name, {}, None)
+            return RunResult(run_dir, storage, study.study_name, {}, None, stopped and str(stopped))
         target_lags = config.data.lags.get(split.prepared.target, [])
         spec = _best_model(study, specs)  # with several models: validate the one the best trial chose
         prefix = f"{spec.name}." if len(specs) > 1 else ""
@@ -138,9 +138,7 @@ def run_study(
             study.set_user_attr("validation", validation)
 
     paths = write_reports(study, run_dir)
-    if stopped is not None:
-        raise stopped
-    return RunResult(run_dir, storage, study.study_name, paths.data, paths)
+    return RunResult(run_dir, storage, study.study_name, paths.data, paths, stopped and str(stopped))
 
 
 def _model_specs(server: RunningModel, config: MowConfig, metric: Metric) -> list:
@@ -279,7 +277,8 @@ def optimize(study: optuna.Study, objective, config: MowConfig, callbacks: Seque
                  + (f" ({running} running elsewhere)" if running else ""))
     failures = _FailureStreak(config.study.max_consecutive_failures)
     study.optimize(
-        objective, n_trials=remaining, timeout=config.study.timeout_s, n_jobs=config.backend.workers,
+        # no trial count here: failed trials do not use the budget; _Budget stops at n_trials finished
+        objective, n_trials=None, timeout=config.study.timeout_s, n_jobs=config.backend.workers,
         catch=(ModelFailure,), gc_after_trial=False, callbacks=[budget, failures, *callbacks],
     )
     if failures.tripped:
@@ -323,6 +322,8 @@ class _FailureStreak:
         self._lock = threading.Lock()
 
     def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        if trial.user_attrs.get("surplus"):
+            return
         with self._lock:
             if trial.state != optuna.trial.TrialState.FAIL:
                 self.streak = 0

@@ -35,7 +35,8 @@ STATUS_NO_STUDY = "no_study"
 
 def build_report(study: optuna.Study) -> dict[str, Any]:
     """The report of ``study``: status, counts, cost, best, importances, validation, holdout, trials."""
-    trials = study.get_trials(deepcopy=False)
+    # trials that ended without running because other workers covered n_trials are bookkeeping, not results
+    trials = [t for t in study.get_trials(deepcopy=False) if not t.user_attrs.get("surplus")]
     attrs = study.user_attrs
     metric_name = attrs.get("metric")
     metric = METRICS.get(metric_name) if metric_name else None
