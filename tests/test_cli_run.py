@@ -204,7 +204,7 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path, marker):
         proc.communicate(timeout=30)
     finally:
         proc.kill()
-    assert proc.returncode == 130
+    assert proc.returncode == 143  # 128 + SIGTERM
     assert_no_leftovers(marker)
 
 

@@ -237,3 +237,15 @@ def test_feature_subset_and_max_lag_are_tuned_without_sending_new_data(tmp_path,
     assert len(chosen) > 1
     best = study.best_trial
     assert report["validation"]["trial"] == best.number
+
+
+def test_rerun_with_another_setup_is_refused(tmp_path, marker):
+    config = write_config(tmp_path, model="zoo_models:MeanModel", model_path=ZOO, n_trials=1)
+    assert run_cli("run", str(config), marker=marker).returncode == 0
+    config.write_text(config.read_text().replace("validation = 30", "validation = 20"))
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 2
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert "was run with another setup (windows.validation: 30 -> 20)" in line and "choose a new study.name" in line
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert "validation = 30" in (run_dir / "config.toml").read_text()  # the study's own config is kept

@@ -39,6 +39,10 @@ def load_model_class(reference: str) -> type[Model]:
             f"model module {module_name!r} does not import: {type(exc).__name__}: {exc}"
         ) from exc
     cls = getattr(module, class_name, None)
+    if cls is None:
+        models = sorted(n for n, v in vars(module).items() if isinstance(v, type) and issubclass(v, Model) and v is not Model)
+        raise ModelLoadError(f"{reference!r}: no class {class_name!r} in module {module_name!r} "
+                             f"(Model subclasses there: {', '.join(models) or 'none'})")
     if not (isinstance(cls, type) and issubclass(cls, Model)):
         raise ModelLoadError(f"{reference!r}: {class_name!r} is not a subclass of mow_model_sdk.Model in {module_name!r}")
     cls.spec()  # validates task and declared parameters

@@ -17,6 +17,7 @@ from . import data_cli
 from .config import load_config
 from .errors import MowError, UserError
 from .interrupt import INTERRUPTED, handle_signals
+from .interrupt import exit_code as interrupt_exit_code
 from .optimize.study import run_study
 from .reports import ReportPaths
 from .reports.rebuild import NoStudyError, rebuild_reports
@@ -35,7 +36,6 @@ app.command("check-image")(containers_cli.check_image)
 
 EXIT_USER_ERROR = 2
 EXIT_NO_TRIAL_COMPLETED = 1
-EXIT_INTERRUPTED = 130
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -47,7 +47,7 @@ def _error_exit(exc: Exception, debug: bool) -> typer.Exit:
     """The exit for an error: after Ctrl-C/SIGTERM any error is the interruption's doing (130)."""
     if INTERRUPTED.is_set():
         return _fail("interrupted; model servers stopped. Completed trials are kept in the study storage.",
-                     EXIT_INTERRUPTED)
+                     interrupt_exit_code())
     if debug:
         raise exc
     return _fail(str(exc), EXIT_USER_ERROR if isinstance(exc, UserError) else EXIT_NO_TRIAL_COMPLETED)
@@ -86,6 +86,8 @@ def run(
                 if trial.state == optuna.trial.TrialState.FAIL and not trial.user_attrs.get("surplus"):
                     reason = trial.user_attrs.get("failure") or trial.system_attrs.get("fail_reason", "unknown")
                     progress.console.print(f"[yellow]trial {trial.number} failed:[/] {reason}", highlight=False)
+                    if debug and trial.user_attrs.get("failure_traceback"):
+                        progress.console.print(trial.user_attrs["failure_traceback"], highlight=False, markup=False)
 
             result = run_study(
                 cfg, callbacks=[advance],
@@ -96,7 +98,7 @@ def run(
         raise _error_exit(exc, debug) from None
     except KeyboardInterrupt:
         raise _fail("interrupted; model servers stopped. Completed trials are kept in the study storage.",
-                    EXIT_INTERRUPTED) from None
+                    interrupt_exit_code()) from None
     print_summary(result.report, Console())
     _print_paths(result.paths, result.storage)
     if result.stopped:
@@ -130,7 +132,7 @@ def worker(
         raise _error_exit(exc, debug) from None
     except KeyboardInterrupt:
         raise _fail("interrupted; model servers stopped. Completed trials are kept in the study storage.",
-                    EXIT_INTERRUPTED) from None
+                    interrupt_exit_code()) from None
     if result.stopped:
         raise _fail(result.stopped, EXIT_NO_TRIAL_COMPLETED)
     console.print(f"worker done: study {result.study_name!r} in {result.storage.split('@')[-1]}", highlight=False)

@@ -628,6 +628,22 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Mo
     return config.resolve_paths(path.resolve().parent).model_copy(update={"source": path.resolve()})
 
 
+_FORMS = {
+    "entrypoint": "module:ClassName (e.g. model:MyModel)",
+    "name": "letters, digits, '_', '.' and '-'",
+    "sha256": "64 hex digits (`sha256sum FILE` prints it)",
+}
+
+
+def _most_relevant(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The error to show: among union alternatives of one field, the one that went deepest into the
+    value (the list branch for a list) and is not a mere 'wrong type' of another alternative."""
+    first_field = _field_path(errors[0]["loc"])[:2]
+    same_field = [e for e in errors if _field_path(e["loc"])[:2] == first_field]
+    return max(same_field, key=lambda e: (e["type"] not in ("list_type", "string_type", "dict_type", "model_type"),
+                                           len(e["loc"])))
+
+
 def _field_path(loc: tuple) -> list[str]:
     """The user's field path of a pydantic error location, without union-member labels."""
     return [str(p) for p in loc if p not in _UNION_TAGS and "[" not in str(p) and not str(p).startswith("constrained-")
@@ -637,13 +653,16 @@ def _field_path(loc: tuple) -> list[str]:
 def describe_validation_error(exc: ValidationError) -> str:
     """The first pydantic error as ``field: message`` (plus how many more)."""
     errors = exc.errors()
-    first = errors[0]
+    first = _most_relevant(errors)
     loc = _field_path(first["loc"])
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown key (check the spelling; see the README for the fields of each section)"
     elif first["type"] == "missing":
         message = "required field is missing"
+    elif first["type"] == "string_pattern_mismatch":
+        hint = _FORMS.get(loc[-1] if loc else "", "the documented form")
+        message = f"{first['input']!r} is not of the form {hint}"
     scalar_union = "value" in first["loc"] and str(first["loc"][-1]) in _SCALAR_TYPES
     if scalar_union:  # one error per member of bool | int | float | str: report them as one
         message = "expected a fixed value (number, text, true/false) or a table such as { low = 1, high = 10 }"

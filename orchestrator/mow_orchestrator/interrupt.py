@@ -13,11 +13,18 @@ import signal
 import threading
 
 INTERRUPTED = threading.Event()
+_signal_number = [signal.SIGINT]
 
 
 def _raise_interrupt(signum, frame) -> None:
+    _signal_number[0] = signum
     INTERRUPTED.set()
     raise KeyboardInterrupt
+
+
+def exit_code() -> int:
+    """The conventional exit code of the interruption: 128 + signal (130 for Ctrl-C, 143 for SIGTERM)."""
+    return 128 + int(_signal_number[0])
 
 
 def handle_signals() -> None:

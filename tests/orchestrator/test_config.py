@@ -70,7 +70,7 @@ def test_bad_values_name_the_field(tmp_path, extra, expected):
 def test_missing_section_and_bad_entrypoint(tmp_path):
     with pytest.raises(ConfigError, match="model: required field is missing"):
         load_config(_write(tmp_path, MINIMAL.split("[model]")[0]))
-    with pytest.raises(ConfigError, match="model.entrypoint: String should match pattern"):
+    with pytest.raises(ConfigError, match="model.entrypoint: .m.py. is not of the form module:ClassName"):
         load_config(_write(tmp_path, MINIMAL.replace("m:Model", "m.py")))
 
 

@@ -43,7 +43,9 @@ def test_all_trials_failed_writes_a_report_with_the_reasons(failed_run):
     report = failed_run.report
     assert report["status"] == "no_completed_trial" and report["best"] is None
     assert report["counts"]["fail"] == 3
-    assert report["failures"] == [{"reason": "ValueError: boom in fit (window w000)", "trials": [0, 1, 2]}]
+    (failure,) = report["failures"]
+    assert failure["reason"] == "ValueError: boom in fit (window w000)" and failure["trials"] == [0, 1, 2]
+    assert 'raise ValueError("boom in fit")' in failure["traceback"]  # the model's own traceback, from its server
     assert "None of the 3 trials completed" in report["message"] and "boom in fit" in report["message"]
     html = (failed_run.run_dir / "report.html").read_text()
     assert "None of the 3 trials completed" in html and "ValueError: boom in fit" in html

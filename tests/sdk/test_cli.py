@@ -61,3 +61,10 @@ def test_class_that_is_not_a_model_exits_2():
     proc = _serve("zoo_models:np", "--listen", "127.0.0.1:0")
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 2 and "is not a subclass of mow_model_sdk.Model" in err
+
+
+def test_misspelled_class_names_the_models_in_the_module():
+    proc = _serve("zoo_models:MeanModl", "--listen", "127.0.0.1:0")
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert "no class 'MeanModl' in module 'zoo_models' (Model subclasses there: ArrowModel, " in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -24,7 +25,9 @@ def make_backend(config: MowConfig, log_dir: Path, run_id: str) -> Backend:
 
         return DockerBackend(backend.docker, run_id=run_id, study=config.study.name, log_dir=log_dir,
                              start_timeout_s=backend.start_timeout_s)
-    return ProcessBackend(config.model.entrypoints, config.model.path, log_dir, start_timeout_s=backend.start_timeout_s)
+    cpus = len(os.sched_getaffinity(0))
+    return ProcessBackend(config.model.entrypoints, config.model.path, log_dir, start_timeout_s=backend.start_timeout_s,
+                          threads=max(1, cpus // backend.workers))
 
 
 class ModelPool:

@@ -11,6 +11,7 @@ labels ``mow=1``, ``mow.run``, ``mow.study`` and ``mow.worker`` so that
 from __future__ import annotations
 
 import io
+import math
 import os
 import shutil
 import tarfile
@@ -23,6 +24,7 @@ from ..client import ModelClient
 from ..config import DockerSection
 from ..errors import ModelStartError
 from ._base import Backend, RunningModel
+from .process import thread_limits
 
 LABEL = "mow"
 SOCKET_DIR_IN_CONTAINER = "/run/mow"
@@ -174,7 +176,7 @@ class DockerBackend(Backend):
             tmpfs={"/tmp": f"rw,nosuid,nodev,size={s.tmpfs_size},mode=1777"},
             mem_limit=s.memory, memswap_limit=s.memory, nano_cpus=int(s.cpus * 1e9), pids_limit=s.pids_limit,
             labels={LABEL: "1", f"{LABEL}.run": self.run_id, f"{LABEL}.study": self.study, f"{LABEL}.worker": str(worker)},
-            environment={"PYTHONUNBUFFERED": "1"},
+            environment={"PYTHONUNBUFFERED": "1", **thread_limits(math.ceil(s.cpus))},
         )
         if s.transport == "unix":
             listen = f"unix:{SOCKET_DIR_IN_CONTAINER}/model.sock"

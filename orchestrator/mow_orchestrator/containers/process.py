@@ -32,10 +32,13 @@ class ProcessBackend(Backend):
         model_path: directory put on PYTHONPATH and used as working directory.
         log_dir: each worker's stdout/stderr go to ``log_dir/model-worker<N>.log``.
         start_timeout_s: seconds to wait for SERVING.
+        threads: threads each server's numeric libraries may use (OpenMP, BLAS); default: all
+            CPUs. With several workers, give each its share so they do not oversubscribe the CPUs.
     """
 
     def __init__(self, entrypoint: str | list[str], model_path: Path, log_dir: Path, *,
-                 start_timeout_s: float = 60.0) -> None:
+                 start_timeout_s: float = 60.0, threads: int | None = None) -> None:
+        self.threads = threads or max(1, len(os.sched_getaffinity(0)))
         self.entrypoints = [entrypoint] if isinstance(entrypoint, str) else list(entrypoint)
         self.entrypoint = " ".join(self.entrypoints)
         self.model_path = model_path
@@ -55,6 +58,8 @@ class ProcessBackend(Backend):
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.model_path), env.get("PYTHONPATH")]))
         env["PYTHONUNBUFFERED"] = "1"
+        for name, value in thread_limits(self.threads).items():
+            env.setdefault(name, value)  # a user's own setting wins
         command = [
             sys.executable, "-m", "mow_model_sdk", "serve", *self.entrypoints,
             "--listen", f"unix:{socket}", "--exit-with-parent",
@@ -103,6 +108,13 @@ class ProcessBackend(Backend):
         for child in children:
             _terminate(child)
         shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+
+def thread_limits(threads: int) -> dict[str, str]:
+    """Environment that caps the thread pools of OpenMP, BLAS and friends at ``threads``."""
+    value = str(max(1, threads))
+    return {name: value for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                     "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
 
 
 def _terminate(child: subprocess.Popen) -> None:

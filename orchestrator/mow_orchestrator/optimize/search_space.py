@@ -55,6 +55,11 @@ def model_space(spec: types_pb2.ModelSpec, overrides: dict[str, Any]) -> list[Di
     for name, override in overrides.items():
         where = f"model.params.{name}"
         if not isinstance(override, ParamOverride):
+            if name not in dims:
+                raise ConfigError(
+                    f"{where}: {spec.name} declares no parameter {name!r} (declared: {', '.join(dims) or 'none'}); "
+                    "fix the name, or add a new parameter with a range { low, high } or { choices = [...] }"
+                )
             dims[name] = Dimension(name, "fixed", value=override)
         elif override.choices is not None:
             dims[name] = Dimension(name, "categorical", choices=tuple(override.choices))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import shutil
@@ -59,7 +60,10 @@ def load_split(config: MowConfig, metric: Metric) -> Split:
 def study_dir(config: MowConfig) -> Path:
     """``<output.dir>/<study.name>``: the same folder every time, so a rerun continues the study."""
     run_dir = config.output.dir / config.study.name
-    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"output.dir: cannot create {run_dir}: {exc.strerror or exc}; choose another output.dir") from None
     return run_dir
 
 
@@ -91,10 +95,10 @@ def run_study(
     metric = get_metric(config.study.metric)
     split = load_split(config, metric)
     run_dir = run_dir or study_dir(config)
+    storage = config.study.storage or f"sqlite:///{run_dir / 'study.db'}"
+    study = open_study(config, storage)  # bad storage, directions or a changed setup fail here, before any server starts
     if config.source:
         shutil.copyfile(config.source, run_dir / "config.toml")
-    storage = config.study.storage or f"sqlite:///{run_dir / 'study.db'}"
-    study = open_study(config, storage)  # bad storage or directions fail here, before any server starts
     dev = EncodedDataset.from_table(split.dev)
     on_event(f"data: {split.n_dev} development rows, {split.n_holdout} held out, {len(split.prepared.feature_columns)} features")
 
@@ -154,8 +158,12 @@ def _model_specs(server: RunningModel, config: MowConfig, metric: Metric) -> lis
                               f"served: {', '.join(served)}")
     specs = [served[name] for name in dict.fromkeys(wanted)]
     for spec in specs:
-        if _TASK_NAMES.get(spec.task) == "classification" and metric.numeric_target:
+        task = _TASK_NAMES.get(spec.task)
+        if task == "classification" and metric.numeric_target:
             raise ConfigError(f"study.metric: {metric.name} is for regression but {spec.name} is a classification model")
+        if task in ("regression", "forecasting") and not metric.numeric_target:
+            raise ConfigError(f"study.metric: {metric.name} is for classification but {spec.name} is a {task} model; "
+                              "use rmse, mae, mape, smape, mase or r2")
     return specs
 
 
@@ -211,10 +219,59 @@ def open_study(config: MowConfig, storage_url: str) -> optuna.Study:
                 f"study.name: study {study_cfg.name!r} already exists in {_redact(storage_url)} with directions "
                 f"{stored}, not {directions}; choose another study.name or storage"
             )
-    return optuna.create_study(
+    study = optuna.create_study(
         storage=storage, study_name=study_cfg.name, directions=directions,
         sampler=optuna.samplers.TPESampler(seed=study_cfg.seed), pruner=make_pruner(config), load_if_exists=True,
     )
+    signature = study_signature(config)
+    stored = study.user_attrs.get("signature")
+    if stored is None:
+        study.set_user_attr("signature", signature)
+    elif stored != signature:
+        changes = "; ".join(f"{key}: {_short(stored.get(key))} -> {_short(signature.get(key))}"
+                            for key in sorted(set(stored) | set(signature)) if stored.get(key) != signature.get(key))
+        raise ConfigError(
+            f"study.name: study {study_cfg.name!r} in {_redact(storage_url)} was run with another setup ({changes}); "
+            "its trials would not be comparable: choose a new study.name or remove the old study"
+        )
+    return study
+
+
+def study_signature(config: MowConfig) -> dict[str, Any]:
+    """What makes the trials of one study comparable; a rerun or another worker must not change it.
+
+    The trial budget, timeouts, pruner, storage and search ranges may change between runs;
+    the data, its preparation, the holdout, the windows and the score may not.
+    """
+    data = config.data.model_dump(mode="json", exclude={"cache_dir"})
+    data["path"] = config.data.path.name if config.data.path else None  # the folder may move
+    return _flat(json.loads(json.dumps({
+        "study.metric": config.study.metric,
+        "study.aggregate": [config.study.aggregate, config.study.aggregate_k, config.study.recency_half_life],
+        "study.also_minimize": config.study.also_minimize,
+        "data": data,
+        "features": config.features.model_dump(mode="json"),
+        "holdout": config.holdout.model_dump(mode="json"),
+        "windows": config.windows.model_dump(mode="json"),
+        "folds": config.folds.model_dump(mode="json"),
+    }, default=str)))
+
+
+def _flat(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"windows": {"train": 3}}`` as ``{"windows.train": 3}``."""
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict) and value:
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _short(value: Any) -> str:
+    """A changed value for a one-line message: the differing keys of a section, or the value."""
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 _RDB_SCHEMES = {"sqlite", "postgresql", "mysql"}

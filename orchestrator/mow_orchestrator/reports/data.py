@@ -53,7 +53,7 @@ def build_report(study: optuna.Study) -> dict[str, Any]:
         "directions": directions,
         "metric": metric_name,
         "metric_description": metric.description if metric else None,
-        "model": attrs.get("model"),
+        "model": ", ".join(attrs["model"]) if isinstance(attrs.get("model"), list) else attrs.get("model"),
         "task": attrs.get("task") or (validation or {}).get("task"),
         "rows": {"development": attrs.get("n_dev_rows"), "holdout": attrs.get("n_holdout_rows")},
         "counts": _counts(trials),
@@ -201,11 +201,15 @@ def _importances(study: optuna.Study, complete: list[FrozenTrial]) -> dict[str, 
 def _failures(trials: list[FrozenTrial]) -> list[dict[str, Any]]:
     """Failed trials grouped by their reason, most frequent first."""
     groups: dict[str, list[int]] = collections.defaultdict(list)
+    tracebacks: dict[str, str] = {}
     for t in trials:
         if t.state == TrialState.FAIL:
-            reason = t.user_attrs.get("failure") or t.system_attrs.get("fail_reason") or "no reason recorded"
-            groups[reason.strip().splitlines()[0]].append(t.number)
-    return [{"reason": r, "trials": n} for r, n in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[1][0]))]
+            reason = (t.user_attrs.get("failure") or t.system_attrs.get("fail_reason") or "no reason recorded").strip().splitlines()[0]
+            groups[reason].append(t.number)
+            if t.user_attrs.get("failure_traceback"):
+                tracebacks.setdefault(reason, t.user_attrs["failure_traceback"])  # the model's own, from its server
+    return [{"reason": r, "trials": n, "traceback": tracebacks.get(r)}
+            for r, n in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[1][0]))]
 
 
 def _validation(stored: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -396,7 +396,9 @@ def _failures(report: dict[str, Any]) -> str:
     if not failures:
         return "<p class='muted'>No trial failed.</p>"
     items = "".join(f"<li><code>{_e(f['reason'])}</code> — trial{'s' if len(f['trials']) > 1 else ''} "
-                    f"{_e(', '.join('#' + str(n) for n in f['trials'][:20]))}{' …' if len(f['trials']) > 20 else ''}</li>"
+                    f"{_e(', '.join('#' + str(n) for n in f['trials'][:20]))}{' …' if len(f['trials']) > 20 else ''}"
+                    + (f"<details><summary>model traceback</summary><pre>{_e(f['traceback'])}</pre></details>"
+                       if f.get("traceback") else "") + "</li>"
                     for f in failures)
     return f"<ul class='failures'>{items}</ul>"
 

@@ -60,6 +60,7 @@ def rebuild_reports(run_dir: Path, study_name: str | None = None) -> ReportPaths
         raise NoStudyError(reason, write_no_study_reports(run_dir, reason))
     name = study_name or (names[0] if len(names) == 1 else None)
     if name not in names:
-        raise UserError(f"{storage}: choose a study with --study-name: {', '.join(names)}")
+        raise UserError(f"{storage}: no study {study_name!r}; studies there: {', '.join(names)}" if study_name
+                        else f"{storage}: choose a study with --study-name: {', '.join(names)}")
     study = optuna.load_study(study_name=name, storage=storage)
     return write_reports(study, run_dir, storage=storage)
