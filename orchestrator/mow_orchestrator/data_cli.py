@@ -56,7 +56,7 @@ def show(
                            features=cfg.features, folds=cfg.folds)
         split = split_holdout(prepared, cfg.holdout)
         plan = plan_for(split, cfg.windows, cfg.folds)
-        windows = plan.windows(trial_train(train) if train else None)
+        windows = plan.windows(trial_train(int(train) if train and train.strip().isdigit() else train) if train else None)
     except UserError as exc:
         raise _fail(str(exc)) from None
     axis = split.full_axis()
