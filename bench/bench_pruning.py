@@ -33,7 +33,7 @@ def main() -> None:
     run = BenchRun("pruning", command_line(), args.quick)
     single_thread_env()
     shape = WindowShape(1_000, 100, 5) if args.quick else WindowShape(5_000, 500, 10)
-    n_trials = 7 if args.quick else 40
+    n_trials = 6 if args.quick else 40
     table = synthetic_table(shape.rows, 10)
     setup = trial_setup(table, MODEL, shape)
     results = {}

@@ -35,7 +35,7 @@ def main() -> None:
     # OpenMP threads that spin-wait on a shared 2-core machine make either side's time a lottery
     # (40 s instead of 1 s per trial when other jobs run); one thread per process on both sides.
     single_thread_env()
-    shape = WindowShape(2_500, 250, 20) if args.quick else WindowShape(20_000, 4_000, 20)  # 100k rows
+    shape = WindowShape(1_000, 100, 20) if args.quick else WindowShape(20_000, 4_000, 20)  # 100k rows
     n_trials, rounds, warmup = (1, 1, 0) if args.quick else (2, 2, 1)
     table = synthetic_table(shape.rows, 10)
     setup = trial_setup(table, MODEL, shape)

@@ -55,7 +55,7 @@ def main() -> None:
     parser.add_argument("--no-docker", action="store_true", help="skip the Docker figure")
     args = parser.parse_args()
     run = BenchRun("startup", command_line(), args.quick)
-    repeat = 2 if args.quick else 7
+    repeat = 1 if args.quick else 7
     with tempfile.TemporaryDirectory() as logs:
         process = process_backend(Path(logs), MODEL)
         try:

@@ -50,7 +50,7 @@ def number(value: float | None) -> str:
     if magnitude >= 100:
         return f"{value:,.0f}"
     if magnitude >= 1:
-        return f"{value:.3g}" if magnitude < 10 else f"{value:.1f}"
+        return f"{value:.4g}" if magnitude < 10 else f"{value:.1f}"
     return f"{value:.3g}"
 
 
