@@ -1,6 +1,6 @@
 """Window generation: 1,000 windows over 10 million rows, against scikit-learn's TimeSeriesSplit.
 
-Run: python bench/bench_windows.py [--rows 10000000] [--windows 1000]
+Run: python bench/bench_windows.py [--quick] [--rows 10000000] [--windows 1000]
 
 MOW windows are row ranges, so their cost and memory grow with the number of
 windows, not the rows they cover; TimeSeriesSplit yields index arrays. Both
@@ -11,10 +11,15 @@ seconds, peak extra memory (tracemalloc) and the ratio.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import BenchRun, Figure, command_line  # noqa: E402
 
 
 def measure(label: str, fn):
@@ -25,7 +30,11 @@ def measure(label: str, fn):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"{label:<48} {seconds:8.3f} s   peak {peak / 2**20:9.1f} MiB")
+    measure.peaks[label] = peak
     return seconds, result
+
+
+measure.peaks = {}
 
 
 def main() -> None:
@@ -36,8 +45,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--windows", type=int, default=1000)
+    parser.add_argument("--quick", action="store_true", help="100,000 rows and 100 windows: checks the bench runs")
     args = parser.parse_args()
-    n, k = args.rows, args.windows
+    n, k = (100_000, 100) if args.quick else (args.rows, args.windows)
     validation = n // (2 * k)
     train = n // 4
     times = np.arange(n, dtype=np.int64) * 60  # one row a minute, ~19 years for 10 M rows
@@ -69,6 +79,20 @@ def main() -> None:
     assert count == k
     print(f"ratio TimeSeriesSplit / MOW: row counts {t_ref / t_rows:,.0f}x, with time column {t_ref / t_times:,.1f}x, "
           f"time spans {t_ref / t_span:,.1f}x")
+    run = BenchRun("windows", command_line(), args.quick)
+    peaks = measure.peaks
+    ref_peak = peaks["scikit-learn TimeSeriesSplit (index arrays)"] / 2**20
+    full = not args.quick
+    run.add(Figure(f"{k:,} windows over {n:,} rows, row counts", t_rows, t_ref, "s", "TimeSeriesSplit",
+                   target="under 1 s", passed=t_rows < 1.0 if full else None))
+    run.add(Figure(f"{k:,} windows over {n:,} rows, time column checked", t_times, t_ref, "s", "TimeSeriesSplit",
+                   target="under 1 s", passed=t_times < 1.0 if full else None))
+    run.add(Figure(f"{k:,} windows over {n:,} rows, time spans", t_span, t_ref, "s", "TimeSeriesSplit",
+                   target="under 1 s", passed=t_span < 1.0 if full else None))
+    run.add(Figure("peak extra memory, row counts", peaks["MOW, row counts, no time column"] / 2**20, ref_peak, "MiB",
+                   "TimeSeriesSplit", target="proportional to windows, not rows",
+                   notes="tracemalloc peak while generating the windows"))
+    print(f"written {run.save()}")
 
 
 if __name__ == "__main__":
