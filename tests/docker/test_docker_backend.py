@@ -66,8 +66,9 @@ def cli(*args, timeout=300, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([*CLI, *args], env=env, text=True, capture_output=True, timeout=timeout, **kwargs)
 
 
-def mow_containers(client, run_id: str | None = None):
-    labels = ["mow=1"] + ([f"mow.run={run_id}"] if run_id else [])
+def mow_containers(client, run_id: str | None = None, study: str | None = None):
+    """MOW's containers of one run or one study (other jobs on the machine may run their own)."""
+    labels = ["mow=1"] + ([f"mow.run={run_id}"] if run_id else []) + ([f"mow.study={study}"] if study else [])
     return client.containers.list(all=True, filters={"label": labels})
 
 
@@ -173,7 +174,7 @@ def test_oom_kill_is_the_reason_a_trial_failed(tmp_path, docker_engine, zoo_imag
     result = cli("run", str(config))
     assert result.returncode == 1
     assert "killed for using more than its memory limit (128m)" in result.stdout + result.stderr
-    assert mow_containers(docker_engine) == []
+    assert mow_containers(docker_engine, study="docker-test") == []
 
 
 def test_sigkill_of_the_orchestrator_then_prune_leaves_nothing(tmp_path, docker_engine, zoo_image):
@@ -181,7 +182,7 @@ def test_sigkill_of_the_orchestrator_then_prune_leaves_nothing(tmp_path, docker_
     proc = subprocess.Popen([*CLI, "run", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
-        while not [c for c in mow_containers(docker_engine) if c.status == "running"] and time.monotonic() < deadline:
+        while not [c for c in mow_containers(docker_engine, study="docker-test") if c.status == "running"] and time.monotonic() < deadline:
             time.sleep(0.2)
         time.sleep(1)
         proc.send_signal(signal.SIGKILL)
@@ -228,7 +229,7 @@ def test_check_image_rejects_an_image_that_does_not_serve(docker_engine, tmp_pat
     assert result.returncode == 2
     (line,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert expected in line
-    assert mow_containers(docker_engine) == []
+    assert mow_containers(docker_engine, study="check-image") == []
 
 
 def test_missing_image_and_missing_dockerfile_exit_2(tmp_path, docker_engine):
