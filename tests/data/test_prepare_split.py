@@ -125,3 +125,15 @@ def test_stratified_holdout_keeps_class_shares_and_is_disjoint():
     assert len(dev_y) + len(hold_y) == 300
     again = split_holdout(p, HoldoutSection(kind="stratified", fraction=0.2, seed=3))
     assert again.holdout["x"].to_pylist() == split.holdout["x"].to_pylist()
+
+
+def test_a_bad_date_names_its_row_and_value(tmp_path):
+    from mow_orchestrator.config import DataSection
+    from mow_orchestrator.data import prepare, read_table
+    from mow_orchestrator.errors import DataError
+
+    path = tmp_path / "bad.csv"
+    path.write_text("date,y,x\n2012/01/01,1,2\n2012/01/02,2,3\n2012/13/45,3,4\n2012/01/04,4,5\n")
+    data = DataSection(path=path, time_column="date", target="y", features=["x"])
+    with pytest.raises(DataError, match=r"'date' row 2 holds '2012/13/45', which is not a date or time"):
+        prepare(read_table(path), data, numeric_target=True)

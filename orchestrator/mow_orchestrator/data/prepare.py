@@ -215,10 +215,26 @@ def _parse_text_times(times: pa.ChunkedArray, data: DataSection) -> pa.ChunkedAr
                 return pc.strptime(times, format=fmt, unit="s", error_is_null=False)
             except pa.ArrowInvalid:
                 continue
+        row, value = _first_unparsed(times)
+        if row is not None:
+            raise DataError(f"data.time_column: {column!r} row {row} holds {value!r}, which is not a date or time "
+                            "(row numbers count from 0, before sorting); fix it, or set data.time_format")
     raise DataError(
         f"data.time_column: {column!r} does not parse as dates or times (first value: {times[0].as_py()!r}); "
         f"use ISO 8601 such as 2024-01-31 or 2024-01-31T12:00:00, or set data.time_format"
     )
+
+
+def _first_unparsed(times: pa.ChunkedArray) -> tuple[int | None, str | None]:
+    """The first row that a format parsing most rows cannot parse (None when no format fits most)."""
+    for fmt in _TIME_FORMATS:
+        parsed = pc.strptime(times, format=fmt, unit="s", error_is_null=True)
+        bad = pc.and_(pc.is_null(parsed), pc.is_valid(times))
+        n_bad = pc.sum(bad).as_py() or 0
+        if 0 < n_bad <= len(times) // 2:
+            row = int(np.flatnonzero(bad.to_numpy(zero_copy_only=False))[0])
+            return row, times[row].as_py()
+    return None, None
 
 
 def _sorted(table: pa.Table, data: DataSection) -> pa.Table:
