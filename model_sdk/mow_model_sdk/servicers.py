@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import platform
 import threading
 import time
@@ -61,10 +62,7 @@ class FoldServicer(fold_service_pb2_grpc.FoldServiceServicer):
             self.store.check_room(total)
         except DatasetTooLarge as exc:
             context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
-        # Arrow's allocator: 64-byte aligned and not zero-filled (bytearray(total) wrote zeros over
-        # the whole size before the first chunk was read: 0.5 s per GiB; bench/profile_upload.py)
-        buffer = pa.allocate_buffer(total)
-        view = memoryview(buffer).cast("B")  # Arrow exports signed bytes ("b")
+        buffer, view = _receive_buffer(total)
         received = 0
         for chunk in _chain(first, request_iterator):
             end = received + len(chunk.data)
@@ -85,6 +83,21 @@ class FoldServicer(fold_service_pb2_grpc.FoldServiceServicer):
         if held is None:
             context.abort(grpc.StatusCode.NOT_FOUND, f"no dataset with fingerprint {request.fingerprint!r}")
         return fold_service_pb2.DatasetInfo(fingerprint=request.fingerprint, present=False)
+
+
+def _receive_buffer(total: int) -> tuple[pa.Buffer, memoryview]:
+    """Memory for an upload of ``total`` bytes, and a writable byte view of it.
+
+    On Linux the pages are mapped in one go (MAP_POPULATE): writing into fresh memory page by
+    page cost more than the transfer itself (about 0.5 GB/s here, against 1.3 GB/s populated).
+    Elsewhere Arrow's allocator (aligned, not zero-filled). Both are page/64-byte aligned.
+    """
+    populate = getattr(mmap, "MAP_POPULATE", None)
+    if populate is not None:
+        region = mmap.mmap(-1, total, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate)
+        return pa.py_buffer(region), memoryview(region)
+    buffer = pa.allocate_buffer(total)
+    return buffer, memoryview(buffer).cast("B")  # Arrow exports signed bytes ("b")
 
 
 def _chain(first, rest):
