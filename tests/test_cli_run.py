@@ -249,3 +249,8 @@ def test_address_backend_with_nothing_listening_exits_2(tmp_path, marker):
 def test_report_on_a_folder_without_a_study_exits_2(tmp_path, marker):
     result = run_cli("report", str(tmp_path), marker=marker)
     assert result.returncode == 2 and "no study.db here" in result.stderr
+
+
+def test_version(marker):
+    result = run_cli("--version", marker=marker)
+    assert result.returncode == 0 and result.stdout.startswith("mow-orchestrate 0.1.0 (model SDK 0.1.0, protocol mow.v1)")

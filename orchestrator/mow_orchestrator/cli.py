@@ -30,6 +30,27 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from mow_model_sdk import PROTOCOL_VERSION
+        from mow_model_sdk import __version__ as sdk_version
+
+        from . import __version__
+
+        typer.echo(f"mow-orchestrate {__version__} (model SDK {sdk_version}, protocol {PROTOCOL_VERSION})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """MOW: tune a model served over gRPC on walk-forward windows, score it on held-out data."""
+
+
 app.add_typer(data_cli.app, name="data")
 app.add_typer(containers_cli.app, name="containers")
 app.command("check-image")(containers_cli.check_image)
