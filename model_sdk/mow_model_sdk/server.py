@@ -102,8 +102,17 @@ def _servicers():
     return servicers
 
 
-def serve_forever(running: RunningServer, *, exit_with_parent: bool = False) -> None:
-    """Block until SIGINT/SIGTERM (or the parent process dies), then stop cleanly."""
+#: Seconds after a stop request by which the process exits even if model code still runs.
+HARD_EXIT_S = 5.0
+
+
+def serve_forever(running: RunningServer, *, exit_with_parent: bool = False, grace_s: float = 2.0) -> None:
+    """Block until SIGINT/SIGTERM (or the parent process dies), then stop cleanly.
+
+    Running calls get ``grace_s`` seconds; a model stuck in ``fit`` would keep the worker
+    threads (and so the process) alive, so the process exits ``HARD_EXIT_S`` seconds after
+    the stop request whatever its threads are doing.
+    """
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -111,4 +120,7 @@ def serve_forever(running: RunningServer, *, exit_with_parent: bool = False) -> 
     while not stop.wait(0.5):
         if exit_with_parent and os.getppid() != parent:
             break
-    running.stop()
+    hard_exit = threading.Timer(grace_s + HARD_EXIT_S, os._exit, args=(0,))
+    hard_exit.daemon = True
+    hard_exit.start()
+    running.stop(grace_s)

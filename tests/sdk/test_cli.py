@@ -68,3 +68,34 @@ def test_misspelled_class_names_the_models_in_the_module():
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 2
     assert "no class 'MeanModl' in module 'zoo_models' (Model subclasses there: ArrowModel, " in err
+
+
+def test_a_model_stuck_in_fit_does_not_keep_the_server_alive(tmp_path):
+    """SIGTERM while SlowModel sleeps 60 s in fit: the process still exits within grace + hard-exit time."""
+    import time
+
+    import pyarrow as pa
+
+    from mow_model_sdk._proto.mow.v1 import report_service_pb2, types_pb2
+    from mow_model_sdk.params import encode_value
+    from mow_orchestrator.client import EncodedDataset, row_range
+
+    proc = _serve("zoo_models:SlowModel", "--listen", f"unix:{tmp_path}/s.sock")
+    try:
+        assert proc.stdout.readline().startswith("MOW_LISTENING")
+        client = ModelClient(f"unix:{tmp_path}/s.sock")
+        dataset = EncodedDataset.from_table(pa.table({"x": [1.0, 2.0, 3.0, 4.0], "y": [1.0, 2.0, 3.0, 4.0]}))
+        client.ensure_dataset(dataset)
+        call = client.train(report_service_pb2.TrainRequest(
+            trial_id="stuck", dataset_fingerprint=dataset.fingerprint, feature_columns=["x"], target_column="y",
+            params={"seconds": encode_value(60.0)},
+            windows=[types_pb2.Window(id="w0", train=row_range(0, 2), validation=row_range(2, 4))]))
+        time.sleep(1.0)  # fit is sleeping now
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+        assert time.monotonic() - started < 15
+        call.cancel()
+        client.close()
+    finally:
+        proc.kill()
