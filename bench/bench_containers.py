@@ -17,24 +17,13 @@ import numpy as np
 import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import docker_available
 from harness import BenchRun, Figure, command_line, median_time, parse_args  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "seattle_weather"
 IMAGE = "mow-test-example:latest"
 _BUILT: set[str] = set()
-
-
-def docker_available() -> bool:
-    try:
-        import docker
-
-        client = docker.from_env()
-        client.ping()
-        client.images.get("mow-base:bookworm")
-        return (ROOT / "build" / "wheelhouse").is_dir()
-    except Exception:
-        return False
 
 
 def process_backend(log_dir: Path):
