@@ -10,7 +10,7 @@ import sys
 
 from ._version import __version__
 from .protocol import DEFAULT_MAX_MESSAGE_BYTES
-from .server import DEFAULT_MAX_DATASET_BYTES, ModelLoadError, load_model_class, serve_forever, start_server
+from .server import DEFAULT_MAX_DATASET_BYTES, ModelLoadError, load_model_class, serve_forever, start_server, stop_on_signals
 
 #: Printed on stdout once the server accepts calls, followed by the address.
 READY_PREFIX = "MOW_LISTENING "
@@ -35,15 +35,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to send SIGTERM when the parent dies (no-op elsewhere)."""
+#: Environment variable in which a launcher names its own PID for ``--exit-with-parent``.
+PARENT_PID_ENV = "MOW_PARENT_PID"
+
+
+def _die_with_parent() -> int:
+    """Ask Linux to SIGTERM this process when its parent dies; return the parent's PID to watch.
+
+    The launcher may name itself in ``MOW_PARENT_PID``: when the parent died before this
+    call, ``getppid()`` already names the new parent (init), and only the launcher's own
+    word shows that it is gone.
+    """
     if sys.platform.startswith("linux"):
         PR_SET_PDEATHSIG = 1
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    named = os.environ.get(PARENT_PID_ENV, "")
+    return int(named) if named.isdigit() else os.getppid()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    requested = stop_on_signals()  # from the start: a stop request while models load is kept
+    parent_pid = _die_with_parent() if args.exit_with_parent else None  # first: loading models takes time
+    if parent_pid is not None and os.getppid() != parent_pid:
+        print("mow-model: the process that started this server is gone; not serving", file=sys.stderr)
+        return 1
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
@@ -51,8 +67,6 @@ def main(argv: list[str] | None = None) -> int:
     except (ModelLoadError, ValueError) as exc:
         print(f"mow-model: error: {exc}", file=sys.stderr)
         return 2
-    if args.exit_with_parent:
-        _die_with_parent()
     try:
         running = start_server(
             models, args.listen,
@@ -62,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mow-model: error: cannot serve on {args.listen!r}: {exc}", file=sys.stderr)
         return 2
     print(f"{READY_PREFIX}{running.address}", flush=True)
-    serve_forever(running, exit_with_parent=args.exit_with_parent)
+    serve_forever(running, parent_pid=parent_pid, requested=requested)
     return 0
 
 

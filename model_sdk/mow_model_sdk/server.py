@@ -6,6 +6,7 @@ import importlib
 import os
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from concurrent import futures
 from dataclasses import dataclass
@@ -104,22 +105,37 @@ def _servicers():
 
 #: Seconds after a stop request by which the process exits even if model code still runs.
 HARD_EXIT_S = 5.0
+#: Seconds between checks that the parent process is still alive.
+STOP_POLL_S = 0.2
 
 
-def serve_forever(running: RunningServer, *, exit_with_parent: bool = False, grace_s: float = 2.0) -> None:
-    """Block until SIGINT/SIGTERM (or the parent process dies), then stop cleanly.
+def stop_on_signals() -> list[int]:
+    """Make SIGINT and SIGTERM request a stop; returns the list the signals are recorded in.
+
+    The handler only appends to a list: anything that takes a lock (``Event.set``) can
+    deadlock when a second signal interrupts the first handler while it holds that lock.
+    """
+    requested: list[int] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, _frame: requested.append(signum))
+    return requested
+
+
+def serve_forever(running: RunningServer, *, parent_pid: int | None = None, grace_s: float = 2.0,
+                  requested: list[int] | None = None) -> None:
+    """Block until SIGINT/SIGTERM (or process ``parent_pid`` is no longer our parent), then stop.
 
     Running calls get ``grace_s`` seconds; a model stuck in ``fit`` would keep the worker
     threads (and so the process) alive, so the process exits ``HARD_EXIT_S`` seconds after
-    the stop request whatever its threads are doing.
+    the stop request whatever its threads are doing. ``requested``: the record of
+    :func:`stop_on_signals` when the caller installed the handlers earlier.
     """
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    parent = os.getppid()
-    while not stop.wait(0.5):
-        if exit_with_parent and os.getppid() != parent:
+    if requested is None:
+        requested = stop_on_signals()
+    while not requested:
+        if parent_pid is not None and os.getppid() != parent_pid:
             break
+        time.sleep(STOP_POLL_S)  # a signal cuts the sleep short
     hard_exit = threading.Timer(grace_s + HARD_EXIT_S, os._exit, args=(0,))
     hard_exit.daemon = True
     hard_exit.start()

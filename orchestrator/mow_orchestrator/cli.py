@@ -17,6 +17,7 @@ from . import data_cli
 from .config import load_config
 from .errors import MowError, UserError
 from .interrupt import INTERRUPTED, handle_signals
+from .interrupt import check as check_interrupt
 from .interrupt import exit_code as interrupt_exit_code
 from .optimize.study import run_study
 from .reports import ReportPaths
@@ -115,6 +116,7 @@ def run(
                 on_event=lambda m: progress.console.print(m, highlight=False, soft_wrap=True),
                 on_optimize_start=lambda: progress.update(task, visible=True),
             )
+        check_interrupt()  # one that a library swallowed
     except MowError as exc:
         raise _error_exit(exc, debug) from None
     except KeyboardInterrupt:
@@ -149,6 +151,7 @@ def worker(
             raise UserError("study.storage: a worker needs a storage shared with the other workers (--storage postgresql://...)")
         result = run_study(cfg, validate=False, on_event=lambda m: console.print(m, highlight=False, soft_wrap=True),
                            callbacks=[_log_trial])
+        check_interrupt()
     except MowError as exc:
         raise _error_exit(exc, debug) from None
     except KeyboardInterrupt:

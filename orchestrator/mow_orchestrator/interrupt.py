@@ -1,25 +1,62 @@
 """Ctrl-C and SIGTERM: one flag that every layer can check.
 
-A signal raises KeyboardInterrupt in the main thread, which unwinds through the
-context managers that stop the model servers. A library call blocked at that
-moment may turn the interrupt into an error of its own (a cancelled gRPC call,
-say); the flag lets the objective and the CLI still treat it as the
-interruption it was.
+Outside the optimization loop a signal raises KeyboardInterrupt in the main
+thread, which unwinds through the context managers that stop the model servers.
+Inside it (:func:`deferred`) the signal only sets the flag: an exception raised
+at an arbitrary point of Optuna's own bookkeeping could leave a finished trial
+unrecorded. There the running trial's watchdog cancels its gRPC call within
+:data:`POLL_S`, and the objective raises KeyboardInterrupt itself (:func:`check`),
+which Optuna records as a failed trial before it lets the exception through.
+
+The handler takes no lock (a second signal that arrives while the first
+handler holds one would deadlock the main thread).
 """
 
 from __future__ import annotations
 
+import contextlib
 import signal
-import threading
+import sys
+from collections.abc import Iterator
 
-INTERRUPTED = threading.Event()
+#: Seconds between the checks of the flag by a running trial's watchdog.
+POLL_S = 0.1
+
+
+class _Flag:
+    """A lock-free boolean (safe to set from a signal handler)."""
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def clear(self) -> None:
+        self._set = False
+
+    def is_set(self) -> bool:
+        return self._set
+
+
+INTERRUPTED = _Flag()
 _signal_number = [signal.SIGINT]
+_deferred_depth = [0]
 
 
-def _raise_interrupt(signum, frame) -> None:
+def _on_signal(signum, frame) -> None:
     _signal_number[0] = signum
     INTERRUPTED.set()
-    raise KeyboardInterrupt
+    if _deferred_depth[0] == 0:
+        raise KeyboardInterrupt
+
+
+def _quiet_interrupts(unraisable, default=sys.unraisablehook) -> None:
+    """A KeyboardInterrupt that landed in a garbage-collector callback cannot propagate; the
+    flag already holds it (and :func:`check` raises it again), so do not print a traceback."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt) and INTERRUPTED.is_set():
+        return
+    default(unraisable)
 
 
 def exit_code() -> int:
@@ -29,8 +66,19 @@ def exit_code() -> int:
 
 def handle_signals() -> None:
     """Route SIGINT and SIGTERM through the flag (call from the main thread)."""
-    signal.signal(signal.SIGINT, _raise_interrupt)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    sys.unraisablehook = _quiet_interrupts
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Within: a signal sets the flag and nothing else; code inside must :func:`check` it."""
+    _deferred_depth[0] += 1
+    try:
+        yield
+    finally:
+        _deferred_depth[0] -= 1
 
 
 def check() -> None:

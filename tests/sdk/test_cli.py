@@ -6,13 +6,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 from support import ZOO
 from mow_orchestrator.client import ModelClient
 
 
-def _serve(*args, **kwargs):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ZOO), os.environ.get("PYTHONPATH", "")])}
+def _serve(*args, env=None, **kwargs):
+    env = env or {**os.environ, "PYTHONPATH": os.pathsep.join([str(ZOO), os.environ.get("PYTHONPATH", "")])}
     return subprocess.Popen(
         [sys.executable, "-m", "mow_model_sdk", "serve", *args], env=env, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs,
@@ -72,8 +73,6 @@ def test_misspelled_class_names_the_models_in_the_module():
 
 def test_a_model_stuck_in_fit_does_not_keep_the_server_alive(tmp_path):
     """SIGTERM while SlowModel sleeps 60 s in fit: the process still exits within grace + hard-exit time."""
-    import time
-
     import pyarrow as pa
 
     from mow_model_sdk._proto.mow.v1 import report_service_pb2, types_pb2
@@ -99,3 +98,60 @@ def test_a_model_stuck_in_fit_does_not_keep_the_server_alive(tmp_path):
         client.close()
     finally:
         proc.kill()
+
+
+def test_a_burst_of_signals_still_stops_the_server(tmp_path):
+    """Signals that arrive while the handler of the previous one runs must not deadlock the stop
+    (CI once kept a server alive after SIGKILL of the orchestrator: parent-death SIGTERM plus more)."""
+    for attempt in range(5):
+        proc = _serve("zoo_models:MeanModel", "--listen", f"unix:{tmp_path}/b{attempt}.sock")
+        try:
+            assert proc.stdout.readline().startswith("MOW_LISTENING")
+            for _ in range(200):
+                proc.send_signal(signal.SIGTERM)
+            assert proc.wait(10) == 0
+        finally:
+            proc.kill()
+
+
+def test_exit_with_parent_when_the_named_parent_is_already_gone():
+    """The launcher died before the server could watch it: the server must not serve on as an orphan."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    proc = _serve("zoo_models:MeanModel", "--listen", "127.0.0.1:0", "--exit-with-parent",
+                  env={**os.environ, "PYTHONPATH": str(ZOO), "MOW_PARENT_PID": str(gone.pid)})
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1 and out == ""
+    assert "the process that started this server is gone" in err
+
+
+def test_exit_with_parent_stops_when_the_parent_dies(tmp_path):
+    """A launcher killed with SIGKILL: its server notices (parent-death signal, parent PID) and exits."""
+    launcher = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import os, subprocess, sys, time\n"
+            f"env = {{**os.environ, 'PYTHONPATH': {str(ZOO)!r}, 'MOW_PARENT_PID': str(os.getpid())}}\n"
+            "p = subprocess.Popen([sys.executable, '-m', 'mow_model_sdk', 'serve', 'zoo_models:MeanModel',"
+            f" '--listen', 'unix:{tmp_path}/p.sock', '--exit-with-parent'], env=env, stdout=subprocess.PIPE)\n"
+            "p.stdout.readline()\n"
+            "print(p.pid, flush=True)\n"
+            "time.sleep(600)\n"
+        )], stdout=subprocess.PIPE, text=True)
+    try:
+        server_pid = int(launcher.stdout.readline())
+        launcher.kill()
+        launcher.wait()
+        deadline = time.monotonic() + 10
+        while _alive(server_pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(server_pid)
+    finally:
+        launcher.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = open(f"/proc/{pid}/status").read()
+    except OSError:
+        return False
+    return "State:\tZ" not in status

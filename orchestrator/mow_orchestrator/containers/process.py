@@ -58,6 +58,7 @@ class ProcessBackend(Backend):
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.model_path), env.get("PYTHONPATH")]))
         env["PYTHONUNBUFFERED"] = "1"
+        env["MOW_PARENT_PID"] = str(os.getpid())  # lets the child notice if we die before it watches us
         for name, value in thread_limits(self.threads).items():
             env.setdefault(name, value)  # a user's own setting wins
         command = [

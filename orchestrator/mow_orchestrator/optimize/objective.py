@@ -245,6 +245,7 @@ def run_trial(trial: optuna.Trial, client: ModelClient, setup: TrialSetup,
                     if len(results) < len(windows) and trial.should_prune():  # after the last window: nothing to save
                         call.cancel()
                         raise optuna.TrialPruned(f"pruned after window {result.id} ({result.score:.6g})")
+        interrupt.check()  # the watchdog cancelled the call on Ctrl-C
         if watchdog.reason:
             raise TrialTimedOut("TrialTimedOut", f"cancelled: {watchdog.reason}")
         if len(results) < len(windows):

@@ -17,6 +17,7 @@ from typing import Any
 import optuna
 from mow_model_sdk.params import decode_value
 
+from .. import interrupt
 from ..client import EncodedDataset
 from ..config import MowConfig
 from ..containers import ModelPool, RunningModel, make_backend
@@ -122,9 +123,11 @@ def run_study(
         on_optimize_start()
         stopped: TooManyFailures | None = None
         try:
-            optimize(study, objective, config, callbacks, on_event)
+            with interrupt.deferred():  # a signal must not land inside Optuna's own bookkeeping
+                optimize(study, objective, config, callbacks, on_event)
         except TooManyFailures as exc:
             stopped = exc  # the reports are still written; RunResult.stopped says why the run ended early
+        interrupt.check()
         if not validate:
             return RunResult(run_dir, storage, study.study_name, {}, None, stopped and str(stopped))
         target_lags = config.data.lags.get(split.prepared.target, [])
@@ -140,6 +143,7 @@ def run_study(
         validation = validate_best(study, inputs, servers[0].client, run_dir, on_event)
         if validation is not None:
             study.set_user_attr("validation", validation)
+        interrupt.check()
 
     paths = write_reports(study, run_dir)
     return RunResult(run_dir, storage, study.study_name, paths.data, paths, stopped and str(stopped))
@@ -336,13 +340,19 @@ def optimize(study: optuna.Study, objective, config: MowConfig, callbacks: Seque
     study.optimize(
         # no trial count here: failed trials do not use the budget; _Budget stops at n_trials finished
         objective, n_trials=None, timeout=config.study.timeout_s, n_jobs=config.backend.workers,
-        catch=(ModelFailure,), gc_after_trial=False, callbacks=[budget, failures, *callbacks],
+        catch=(ModelFailure,), gc_after_trial=False, callbacks=[budget, failures, *callbacks, _stop_on_interrupt],
     )
     if failures.tripped:
         raise TooManyFailures(
             f"stopped after {failures.limit} failed trials in a row; last failure: {failures.last_reason} "
             "(see report.json; raise study.max_consecutive_failures to keep going)"
         )
+
+
+def _stop_on_interrupt(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+    """Optuna callback: start no new trial after Ctrl-C/SIGTERM (the caller then checks the flag)."""
+    if interrupt.INTERRUPTED.is_set():
+        study.stop()
 
 
 class _Budget:

@@ -1,15 +1,18 @@
-"""Cancel a streaming call that runs past its trial or window time limit."""
+"""Cancel a streaming call that runs past its trial or window time limit, or on Ctrl-C."""
 
 from __future__ import annotations
 
 import threading
 import time
 
+from .. import interrupt
+
 
 class Watchdog:
-    """Cancels ``call`` when the trial runs longer than ``trial_s`` seconds, or when
-    ``window_s`` seconds pass without a report. Use as a context manager; call
-    :meth:`kick` on every report. ``reason`` says why it fired (None if it did not).
+    """Cancels ``call`` when the trial runs longer than ``trial_s`` seconds, when
+    ``window_s`` seconds pass without a report, or when Ctrl-C/SIGTERM arrived (checked
+    every ``interrupt.POLL_S`` seconds). Use as a context manager; call :meth:`kick` on
+    every report. ``reason`` says why a time limit fired (None if none did).
     """
 
     def __init__(self, call, *, trial_s: float | None, window_s: float | None) -> None:
@@ -23,9 +26,8 @@ class Watchdog:
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> "Watchdog":
-        if self.trial_s or self.window_s:
-            self._thread = threading.Thread(target=self._watch, name="mow-watchdog", daemon=True)
-            self._thread.start()
+        self._thread = threading.Thread(target=self._watch, name="mow-watchdog", daemon=True)
+        self._thread.start()
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -36,8 +38,8 @@ class Watchdog:
     def kick(self) -> None:
         self._last = time.monotonic()
 
-    def _deadline(self) -> tuple[float, str]:
-        candidates = []
+    def _deadline(self) -> tuple[float, str | None]:
+        candidates: list[tuple[float, str | None]] = [(float("inf"), None)]
         if self.trial_s:
             candidates.append((self._started + self.trial_s, f"the trial ran longer than trial_timeout_s={self.trial_s:g} s"))
         if self.window_s:
@@ -47,7 +49,10 @@ class Watchdog:
     def _watch(self) -> None:
         while True:
             deadline, reason = self._deadline()
-            if self._done.wait(max(0.0, deadline - time.monotonic())):
+            if self._done.wait(min(interrupt.POLL_S, max(0.0, deadline - time.monotonic()))):
+                return
+            if interrupt.INTERRUPTED.is_set():
+                self.call.cancel()
                 return
             if time.monotonic() >= self._deadline()[0]:
                 self.reason = reason
