@@ -25,7 +25,7 @@ from .datasets import DatasetStore, DatasetTooLarge, HeldDataset, select_rows, t
 from .model import Model
 from .params import decode_value
 from .protocol import PROTOCOL_VERSION
-from .uploads import UploadAssembler, UploadError, receive_buffer
+from .uploads import receive_buffer
 
 
 class FoldServicer(fold_service_pb2_grpc.FoldServiceServicer):
@@ -35,7 +35,6 @@ class FoldServicer(fold_service_pb2_grpc.FoldServiceServicer):
         self.models = models
         self.store = store
         self.max_message_bytes = max_message_bytes
-        self.uploads = UploadAssembler()
 
     def Describe(self, request, context):  # noqa: N802 (gRPC method names)
         return fold_service_pb2.DescribeResponse(
@@ -44,7 +43,6 @@ class FoldServicer(fold_service_pb2_grpc.FoldServiceServicer):
             protocol_version=PROTOCOL_VERSION,
             models=[m.spec() for m in self.models],
             max_message_bytes=self.max_message_bytes,
-            parallel_upload=True,
         )
 
     def HasDataset(self, request, context):  # noqa: N802
@@ -59,38 +57,26 @@ class FoldServicer(fold_service_pb2_grpc.FoldServiceServicer):
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, first.error)
         if first is None or not first.fingerprint:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first DatasetChunk must carry a fingerprint")
-        total, start = first.total_bytes, first.offset
+        total = first.total_bytes
         if total <= 0:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first DatasetChunk must give total_bytes > 0")
-        if not 0 <= start < total or (first.parts <= 1 and start):
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                          f"offset={start} is outside the upload of {total} bytes (or set without parts > 1)")
         try:
             self.store.check_room(total)
         except DatasetTooLarge as exc:
             context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
-        if first.parts <= 1:  # the whole stream in this call
-            buffer, view = receive_buffer(total)
-            end = _receive_into(view, start, total, _chain(first, request_iterator), context)
-            if end != total:
-                context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"upload ended after {end} of {total} bytes")
-            return self._decode(first.fingerprint, buffer, context)
-        try:
-            upload = self.uploads.begin(first.fingerprint, total)
-        except UploadError as exc:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        try:
-            end = _receive_into(upload.view, start, total, _chain(first, request_iterator), context)
-        except BaseException as exc:  # an abort, or the client went away: the other parts are useless
-            self.uploads.fail(upload, f"a part ended with {type(exc).__name__}")
-            raise
-        try:
-            complete = self.uploads.finish(upload, start, end)
-        except UploadError as exc:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        if not complete:
-            return fold_service_pb2.DatasetInfo(fingerprint=first.fingerprint, present=False)
-        return self._decode(first.fingerprint, upload.buffer, context)
+        buffer, view = receive_buffer(total)
+        received = 0
+        for chunk in _chain(first, request_iterator):
+            if chunk.error:
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, chunk.error)
+            end = received + len(chunk.data)
+            if end > total:
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"upload is larger than total_bytes={total}")
+            view[received:end] = chunk.data
+            received = end
+        if received != total:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"upload ended after {received} of {total} bytes")
+        return self._decode(first.fingerprint, buffer, context)
 
     def _decode(self, fingerprint: str, buffer: pa.Buffer, context) -> fold_service_pb2.DatasetInfo:
         try:
@@ -104,20 +90,6 @@ class FoldServicer(fold_service_pb2_grpc.FoldServiceServicer):
         if held is None:
             context.abort(grpc.StatusCode.NOT_FOUND, f"no dataset with fingerprint {request.fingerprint!r}")
         return fold_service_pb2.DatasetInfo(fingerprint=request.fingerprint, present=False)
-
-
-def _receive_into(view: memoryview, start: int, total: int, chunks, context) -> int:
-    """Write the chunks' data into ``view`` from ``start`` on; returns the end position."""
-    position = start
-    for chunk in chunks:
-        if chunk.error:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, chunk.error)
-        end = position + len(chunk.data)
-        if end > total:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"upload is larger than total_bytes={total}")
-        view[position:end] = chunk.data
-        position = end
-    return position
 
 
 def _chain(first, rest):

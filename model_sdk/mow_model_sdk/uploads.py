@@ -1,122 +1,65 @@
-"""Receive a dataset upload, over one PutDataset call or several concurrent ones.
+"""The receiving end of PutDataset: chunks read without copying, memory mapped ahead.
 
-One call moves one message at a time, so an upload split into byte ranges sent over
-parallel calls goes faster; the parts are written straight into one buffer, which
-is decoded once the ranges cover every byte.
+Measured with bench/bench_dataplane.py: each of the two saves about a sixth of the
+time a 1 GiB upload takes.
 """
 
 from __future__ import annotations
 
+import ctypes
 import mmap
+import sys
 import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pyarrow as pa
-
-#: Seconds an incomplete upload with no call writing to it is kept (1 minute).
-PENDING_TTL_S = 60.0
-
-
-class UploadError(ValueError):
-    """The parts of an upload do not fit together (sizes, overlaps, a failed part)."""
-
-
-@dataclass
-class PartialUpload:
-    """The bytes of one dataset as they arrive: one buffer, the ranges written so far."""
-
-    fingerprint: str
-    total: int
-    buffer: pa.Buffer
-    view: memoryview
-    ranges: list[tuple[int, int]] = field(default_factory=list)
-    writers: int = 0
-    failed: str | None = None
-    touched: float = field(default_factory=time.monotonic)
-
-    @property
-    def received(self) -> int:
-        return sum(end - start for start, end in self.ranges)
-
-
-class UploadAssembler:
-    """The uploads in progress, by fingerprint (thread-safe).
-
-    A call ``begin``s (creating the buffer, or joining the parts already there),
-    writes its range into ``upload.view``, then ``finish``es (True when the upload
-    is complete: the caller decodes it) or ``fail``s (the whole upload is dropped).
-    """
-
-    def __init__(self, ttl_s: float = PENDING_TTL_S) -> None:
-        self.ttl_s = ttl_s
-        self._pending: dict[str, PartialUpload] = {}
-        self._lock = threading.Lock()
-
-    def begin(self, fingerprint: str, total: int) -> PartialUpload:
-        with self._lock:
-            self._drop_stale()
-            upload = self._pending.get(fingerprint)
-            if upload is not None and upload.total != total:
-                raise UploadError(f"total_bytes={total} differs from the {upload.total} of the other parts of this upload")
-            if upload is None:
-                buffer, view = receive_buffer(total)
-                upload = self._pending[fingerprint] = PartialUpload(fingerprint, total, buffer, view)
-            upload.writers += 1
-            upload.touched = time.monotonic()
-            return upload
-
-    def finish(self, upload: PartialUpload, start: int, end: int) -> bool:
-        """Record that bytes [start, end) arrived; True when the upload is now complete."""
-        with self._lock:
-            upload.writers -= 1
-            upload.touched = time.monotonic()
-            if upload.failed:
-                raise UploadError(f"another part of this upload failed: {upload.failed}")
-            overlap = next(((a, b) for a, b in upload.ranges if start < b and a < end), None)
-            if overlap is not None:
-                self._discard(upload, "overlapping parts")
-                raise UploadError(f"bytes [{start}, {end}) overlap the part [{overlap[0]}, {overlap[1]}) already received")
-            if end > start:
-                upload.ranges.append((start, end))
-            if upload.received < upload.total:
-                return False
-            self._pending.pop(upload.fingerprint, None)
-            return True
-
-    def fail(self, upload: PartialUpload, reason: str) -> None:
-        with self._lock:
-            upload.writers -= 1
-            self._discard(upload, reason)
-
-    def pending_bytes(self) -> int:
-        with self._lock:
-            return sum(u.total for u in self._pending.values())
-
-    def _discard(self, upload: PartialUpload, reason: str) -> None:
-        upload.failed = upload.failed or reason
-        if self._pending.get(upload.fingerprint) is upload:
-            del self._pending[upload.fingerprint]
-
-    def _drop_stale(self) -> None:
-        now = time.monotonic()
-        for upload in [u for u in self._pending.values() if not u.writers and now - u.touched > self.ttl_s]:
-            self._discard(upload, f"no part arrived for {self.ttl_s:g} s")
 
 
 def receive_buffer(total: int) -> tuple[pa.Buffer, memoryview]:
     """Memory for an upload of ``total`` bytes, and a writable byte view of it.
 
-    On Linux the pages are mapped in one go (MAP_POPULATE): writing into fresh memory page by
-    page cost more than the transfer itself (about 0.5 GB/s here, against 1.3 GB/s populated).
-    Elsewhere Arrow's allocator (aligned, not zero-filled). Both are page/64-byte aligned.
+    Writing into fresh memory page by page costs more than the transfer itself, so on Linux
+    the pages are mapped ahead of the writer: by a background thread (MADV_POPULATE_WRITE,
+    Linux 5.14+) that runs on another core while the bytes arrive, else all at once before
+    the first byte (MAP_POPULATE: ~0.4 s per GiB here). Elsewhere Arrow's allocator (aligned,
+    not zero-filled). All are page/64-byte aligned.
     """
+    if _MADV_POPULATE_WRITE is not None:
+        region = mmap.mmap(-1, total, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        buffer = pa.py_buffer(region)
+        if _populate(buffer.address, min(total, _POPULATE_STEP)) == 0:
+            threading.Thread(target=_populate_ahead, args=(region, buffer.address, total), daemon=True,
+                             name="mow-populate").start()
+            return buffer, memoryview(region)
+        del buffer
+        region.close()
     populate = getattr(mmap, "MAP_POPULATE", None)
     if populate is not None:
         region = mmap.mmap(-1, total, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate)
         return pa.py_buffer(region), memoryview(region)
     buffer = pa.allocate_buffer(total)
     return buffer, memoryview(buffer).cast("B")  # Arrow exports signed bytes ("b")
+
+
+#: madvise(2) advice that faults pages in writable without touching them (Linux 5.14+).
+_MADV_POPULATE_WRITE = 23 if sys.platform.startswith("linux") else None
+
+#: Bytes the populating thread maps per call (32 MiB: it stays ahead of a 1 GB/s writer).
+_POPULATE_STEP = 32 * 1024 * 1024
+
+
+def _populate(address: int, length: int) -> int:
+    """madvise(MADV_POPULATE_WRITE); 0 on success. ctypes releases the GIL during the call."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    return libc.madvise(address, length, _MADV_POPULATE_WRITE)
+
+
+def _populate_ahead(region: mmap.mmap, address: int, total: int) -> None:
+    """Map the rest of ``region`` (the reference keeps it mapped until this returns)."""
+    for start in range(_POPULATE_STEP, total, _POPULATE_STEP):
+        if region.closed or _populate(address + start, min(_POPULATE_STEP, total - start)) != 0:
+            return
 
 
 @dataclass(frozen=True)
@@ -126,12 +69,10 @@ class ChunkView:
     fingerprint: str = ""
     total_bytes: int = 0
     data: memoryview = memoryview(b"")
-    offset: int = 0
-    parts: int = 0
     error: str | None = None  # the bytes were not a DatasetChunk
 
 
-_FIELDS = {1: "fingerprint", 2: "total_bytes", 3: "data", 4: "offset", 5: "parts"}
+_FIELDS = {1: "fingerprint", 2: "total_bytes", 3: "data"}
 
 
 def decode_chunk(raw: bytes) -> ChunkView:

@@ -33,13 +33,6 @@ _RECONNECT = [
 ]
 
 
-#: Concurrent PutDataset calls for one large upload (bench/bench_dataplane.py measured 1, 2, 4).
-UPLOAD_PARTS = 2
-
-#: Uploads from this size on (bytes, 32 MiB) go in ``UPLOAD_PARTS`` parts; smaller ones in one call.
-PARALLEL_UPLOAD_BYTES = 32 * 1024 * 1024
-
-
 @dataclass(frozen=True)
 class EncodedDataset:
     """A table serialised once as Arrow IPC, named by a hash of its bytes."""
@@ -73,7 +66,6 @@ class ModelClient:
         )
         self.reports = report_service_pb2_grpc.ReportServiceStub(self.channel)
         self._health = health_pb2_grpc.HealthStub(self.channel)
-        self._described: fold_service_pb2.DescribeResponse | None = None
 
     def close(self) -> None:
         self.channel.close()
@@ -105,36 +97,13 @@ class ModelClient:
             )
         return reply
 
-    def ensure_dataset(self, dataset: EncodedDataset, parts: int | None = None) -> int:
-        """Upload ``dataset`` unless the server holds its fingerprint. Returns bytes sent.
-
-        ``parts``: concurrent PutDataset calls that carry it (default: ``UPLOAD_PARTS`` for
-        datasets of ``PARALLEL_UPLOAD_BYTES`` or more when the server takes parallel uploads,
-        else 1). One call moves one message at a time; two move about 1.5x the bytes per second.
-        """
+    def ensure_dataset(self, dataset: EncodedDataset) -> int:
+        """Upload ``dataset`` unless the server holds its fingerprint. Returns bytes sent."""
         held = self._call(self.folds.HasDataset, fold_service_pb2.HasDatasetRequest(fingerprint=dataset.fingerprint))
         if held.present:
             return 0
-        if parts is None:
-            big = dataset.ipc.size >= PARALLEL_UPLOAD_BYTES
-            parts = UPLOAD_PARTS if big and self.describe_cached().parallel_upload else 1
-        ranges = _part_ranges(dataset.ipc.size, max(1, parts))
-        calls = [self._put_dataset.future(_chunks(dataset, start, end, len(ranges))) for start, end in ranges]
-        try:
-            replies = [self._result(call) for call in calls]
-        finally:
-            for call in calls:
-                call.cancel()  # no-op for a finished call; stops the others after a failure
-        if not any(reply.present for reply in replies):
-            raise ModelServerError(f"model server at {self.address}: the upload of {dataset.fingerprint} "
-                                   "did not complete (no part came back with the dataset)")
+        self._call(self._put_dataset, _chunks(dataset))
         return dataset.ipc.size
-
-    def describe_cached(self) -> fold_service_pb2.DescribeResponse:
-        """:meth:`describe`, asked once per client."""
-        if self._described is None:
-            self._described = self.describe()
-        return self._described
 
     def train(self, request: report_service_pb2.TrainRequest) -> "grpc.CallIterator":
         """Start a trial; iterate the returned call for Reports, ``.cancel()`` to stop it."""
@@ -148,38 +117,23 @@ class ModelClient:
         try:
             return method(request, timeout=timeout)
         except grpc.RpcError as exc:
-            raise self._error(exc) from None
-
-    def _result(self, call: grpc.Future):
-        try:
-            return call.result()
-        except grpc.RpcError as exc:
-            raise self._error(exc) from None
-
-    def _error(self, exc: grpc.RpcError) -> ModelServerError:
-        return ModelServerError(f"model server at {self.address}: {exc.code().name}: {exc.details()}")
+            raise ModelServerError(
+                f"model server at {self.address}: {exc.code().name}: {exc.details()}"
+            ) from None
 
 
 #: Wire tag of ``DatasetChunk.data`` (field 3, length-delimited).
 _DATA_TAG = b"\x1a"
 
 
-def _part_ranges(total: int, parts: int) -> list[tuple[int, int]]:
-    """``total`` bytes cut into at most ``parts`` contiguous ranges on chunk boundaries."""
-    chunks = -(-total // DATASET_CHUNK_BYTES)
-    per_part = -(-chunks // min(parts, chunks)) * DATASET_CHUNK_BYTES
-    return [(start, min(start + per_part, total)) for start in range(0, total, per_part)]
-
-
-def _chunks(dataset: EncodedDataset, start: int, end: int, parts: int) -> Iterator[tuple[bytes, memoryview]]:
-    """Bytes [start, end) of the upload as ``(header, part)`` pairs; the first header says
-    what the call carries (fingerprint, total size and, for a parallel upload, where it starts)."""
+def _chunks(dataset: EncodedDataset) -> Iterator[tuple[bytes, memoryview]]:
+    """The upload as ``(header, part)`` pairs: the first header carries fingerprint and size."""
     view = memoryview(dataset.ipc)
-    for offset in range(start, end, DATASET_CHUNK_BYTES):
-        header = b"" if offset != start else fold_service_pb2.DatasetChunk(
-            fingerprint=dataset.fingerprint, total_bytes=len(view),
-            offset=offset, parts=parts if parts > 1 else 0).SerializeToString()
-        yield header, view[offset : min(offset + DATASET_CHUNK_BYTES, end)]
+    total = len(view)
+    for offset in range(0, total, DATASET_CHUNK_BYTES):
+        header = b"" if offset else fold_service_pb2.DatasetChunk(
+            fingerprint=dataset.fingerprint, total_bytes=total).SerializeToString()
+        yield header, view[offset : offset + DATASET_CHUNK_BYTES]
 
 
 def _encode_chunk(chunk: tuple[bytes, memoryview]) -> bytes:

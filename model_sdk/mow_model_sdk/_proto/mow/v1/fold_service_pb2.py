@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from . import types_pb2 as mow_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19mow/v1/fold_service.proto\x12\x06mow.v1\x1a\x12mow/v1/types.proto\"\x11\n\x0f\x44\x65scribeRequest\"\xae\x01\n\x10\x44\x65scribeResponse\x12\x14\n\x0csdk_language\x18\x01 \x01(\t\x12\x13\n\x0bsdk_version\x18\x02 \x01(\t\x12\x18\n\x10protocol_version\x18\x03 \x01(\t\x12!\n\x06models\x18\x04 \x03(\x0b\x32\x11.mow.v1.ModelSpec\x12\x19\n\x11max_message_bytes\x18\x05 \x01(\x03\x12\x17\n\x0fparallel_upload\x18\x06 \x01(\x08\"(\n\x11HasDatasetRequest\x12\x13\n\x0b\x66ingerprint\x18\x01 \x01(\t\"e\n\x0c\x44\x61tasetChunk\x12\x13\n\x0b\x66ingerprint\x18\x01 \x01(\t\x12\x13\n\x0btotal_bytes\x18\x02 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\x12\x0e\n\x06offset\x18\x04 \x01(\x03\x12\r\n\x05parts\x18\x05 \x01(\x05\"i\n\x0b\x44\x61tasetInfo\x12\x13\n\x0b\x66ingerprint\x18\x01 \x01(\t\x12\x0f\n\x07present\x18\x02 \x01(\x08\x12\x10\n\x08num_rows\x18\x03 \x01(\x03\x12\x11\n\tnum_bytes\x18\x04 \x01(\x03\x12\x0f\n\x07\x63olumns\x18\x05 \x03(\t\")\n\x12\x44ropDatasetRequest\x12\x13\n\x0b\x66ingerprint\x18\x01 \x01(\t2\x85\x02\n\x0b\x46oldService\x12=\n\x08\x44\x65scribe\x12\x17.mow.v1.DescribeRequest\x1a\x18.mow.v1.DescribeResponse\x12<\n\nHasDataset\x12\x19.mow.v1.HasDatasetRequest\x1a\x13.mow.v1.DatasetInfo\x12\x39\n\nPutDataset\x12\x14.mow.v1.DatasetChunk\x1a\x13.mow.v1.DatasetInfo(\x01\x12>\n\x0b\x44ropDataset\x12\x1a.mow.v1.DropDatasetRequest\x1a\x13.mow.v1.DatasetInfob\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19mow/v1/fold_service.proto\x12\x06mow.v1\x1a\x12mow/v1/types.proto\"\x11\n\x0f\x44\x65scribeRequest\"\x95\x01\n\x10\x44\x65scribeResponse\x12\x14\n\x0csdk_language\x18\x01 \x01(\t\x12\x13\n\x0bsdk_version\x18\x02 \x01(\t\x12\x18\n\x10protocol_version\x18\x03 \x01(\t\x12!\n\x06models\x18\x04 \x03(\x0b\x32\x11.mow.v1.ModelSpec\x12\x19\n\x11max_message_bytes\x18\x05 \x01(\x03\"(\n\x11HasDatasetRequest\x12\x13\n\x0b\x66ingerprint\x18\x01 \x01(\t\"F\n\x0c\x44\x61tasetChunk\x12\x13\n\x0b\x66ingerprint\x18\x01 \x01(\t\x12\x13\n\x0btotal_bytes\x18\x02 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\"i\n\x0b\x44\x61tasetInfo\x12\x13\n\x0b\x66ingerprint\x18\x01 \x01(\t\x12\x0f\n\x07present\x18\x02 \x01(\x08\x12\x10\n\x08num_rows\x18\x03 \x01(\x03\x12\x11\n\tnum_bytes\x18\x04 \x01(\x03\x12\x0f\n\x07\x63olumns\x18\x05 \x03(\t\")\n\x12\x44ropDatasetRequest\x12\x13\n\x0b\x66ingerprint\x18\x01 \x01(\t2\x85\x02\n\x0b\x46oldService\x12=\n\x08\x44\x65scribe\x12\x17.mow.v1.DescribeRequest\x1a\x18.mow.v1.DescribeResponse\x12<\n\nHasDataset\x12\x19.mow.v1.HasDatasetRequest\x1a\x13.mow.v1.DatasetInfo\x12\x39\n\nPutDataset\x12\x14.mow.v1.DatasetChunk\x1a\x13.mow.v1.DatasetInfo(\x01\x12>\n\x0b\x44ropDataset\x12\x1a.mow.v1.DropDatasetRequest\x1a\x13.mow.v1.DatasetInfob\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,15 +35,15 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DESCRIBEREQUEST']._serialized_start=57
   _globals['_DESCRIBEREQUEST']._serialized_end=74
   _globals['_DESCRIBERESPONSE']._serialized_start=77
-  _globals['_DESCRIBERESPONSE']._serialized_end=251
-  _globals['_HASDATASETREQUEST']._serialized_start=253
-  _globals['_HASDATASETREQUEST']._serialized_end=293
-  _globals['_DATASETCHUNK']._serialized_start=295
-  _globals['_DATASETCHUNK']._serialized_end=396
-  _globals['_DATASETINFO']._serialized_start=398
-  _globals['_DATASETINFO']._serialized_end=503
-  _globals['_DROPDATASETREQUEST']._serialized_start=505
-  _globals['_DROPDATASETREQUEST']._serialized_end=546
-  _globals['_FOLDSERVICE']._serialized_start=549
-  _globals['_FOLDSERVICE']._serialized_end=810
+  _globals['_DESCRIBERESPONSE']._serialized_end=226
+  _globals['_HASDATASETREQUEST']._serialized_start=228
+  _globals['_HASDATASETREQUEST']._serialized_end=268
+  _globals['_DATASETCHUNK']._serialized_start=270
+  _globals['_DATASETCHUNK']._serialized_end=340
+  _globals['_DATASETINFO']._serialized_start=342
+  _globals['_DATASETINFO']._serialized_end=447
+  _globals['_DROPDATASETREQUEST']._serialized_start=449
+  _globals['_DROPDATASETREQUEST']._serialized_end=490
+  _globals['_FOLDSERVICE']._serialized_start=493
+  _globals['_FOLDSERVICE']._serialized_end=754
 # @@protoc_insertion_point(module_scope)

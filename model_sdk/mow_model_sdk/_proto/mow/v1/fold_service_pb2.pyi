@@ -12,20 +12,18 @@ class DescribeRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class DescribeResponse(_message.Message):
-    __slots__ = ("sdk_language", "sdk_version", "protocol_version", "models", "max_message_bytes", "parallel_upload")
+    __slots__ = ("sdk_language", "sdk_version", "protocol_version", "models", "max_message_bytes")
     SDK_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     SDK_VERSION_FIELD_NUMBER: _ClassVar[int]
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     MODELS_FIELD_NUMBER: _ClassVar[int]
     MAX_MESSAGE_BYTES_FIELD_NUMBER: _ClassVar[int]
-    PARALLEL_UPLOAD_FIELD_NUMBER: _ClassVar[int]
     sdk_language: str
     sdk_version: str
     protocol_version: str
     models: _containers.RepeatedCompositeFieldContainer[_types_pb2.ModelSpec]
     max_message_bytes: int
-    parallel_upload: bool
-    def __init__(self, sdk_language: _Optional[str] = ..., sdk_version: _Optional[str] = ..., protocol_version: _Optional[str] = ..., models: _Optional[_Iterable[_Union[_types_pb2.ModelSpec, _Mapping]]] = ..., max_message_bytes: _Optional[int] = ..., parallel_upload: _Optional[bool] = ...) -> None: ...
+    def __init__(self, sdk_language: _Optional[str] = ..., sdk_version: _Optional[str] = ..., protocol_version: _Optional[str] = ..., models: _Optional[_Iterable[_Union[_types_pb2.ModelSpec, _Mapping]]] = ..., max_message_bytes: _Optional[int] = ...) -> None: ...
 
 class HasDatasetRequest(_message.Message):
     __slots__ = ("fingerprint",)
@@ -34,18 +32,14 @@ class HasDatasetRequest(_message.Message):
     def __init__(self, fingerprint: _Optional[str] = ...) -> None: ...
 
 class DatasetChunk(_message.Message):
-    __slots__ = ("fingerprint", "total_bytes", "data", "offset", "parts")
+    __slots__ = ("fingerprint", "total_bytes", "data")
     FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
     TOTAL_BYTES_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
-    OFFSET_FIELD_NUMBER: _ClassVar[int]
-    PARTS_FIELD_NUMBER: _ClassVar[int]
     fingerprint: str
     total_bytes: int
     data: bytes
-    offset: int
-    parts: int
-    def __init__(self, fingerprint: _Optional[str] = ..., total_bytes: _Optional[int] = ..., data: _Optional[bytes] = ..., offset: _Optional[int] = ..., parts: _Optional[int] = ...) -> None: ...
+    def __init__(self, fingerprint: _Optional[str] = ..., total_bytes: _Optional[int] = ..., data: _Optional[bytes] = ...) -> None: ...
 
 class DatasetInfo(_message.Message):
     __slots__ = ("fingerprint", "present", "num_rows", "num_bytes", "columns")

@@ -77,16 +77,8 @@ class FoldServiceServicer:
         """Upload a dataset as one Arrow IPC stream cut into chunks of 1-4 MiB.
         The first chunk carries the fingerprint and the total byte count; the
         server rejects a size over its limit (RESOURCE_EXHAUSTED) and an upload
-        whose byte count does not add up (INVALID_ARGUMENT). An upload of a held
-        fingerprint replaces it.
-
-        Parallel upload (servers that set DescribeResponse.parallel_upload): a
-        client may send one dataset over `parts` concurrent calls, each carrying
-        one contiguous byte range that starts at its first chunk's `offset`. The
-        call that completes the dataset returns it decoded (present = true); the
-        others return present = false. Ranges must not overlap. A part that fails
-        discards the whole upload; parts of an upload that stays incomplete for a
-        minute are dropped.
+        whose bytes do not add up to total_bytes (INVALID_ARGUMENT). An upload
+        of a fingerprint the server holds replaces it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
