@@ -7,6 +7,7 @@ time a 1 GiB upload takes.
 from __future__ import annotations
 
 import ctypes
+import functools
 import mmap
 import sys
 import threading
@@ -50,9 +51,14 @@ _POPULATE_STEP = 32 * 1024 * 1024
 
 def _populate(address: int, length: int) -> int:
     """madvise(MADV_POPULATE_WRITE); 0 on success. ctypes releases the GIL during the call."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    return libc.madvise(address, length, _MADV_POPULATE_WRITE)
+    return _madvise()(address, length, _MADV_POPULATE_WRITE)
+
+
+@functools.cache
+def _madvise():
+    madvise = ctypes.CDLL(None, use_errno=True).madvise
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    return madvise
 
 
 def _populate_ahead(region: mmap.mmap, address: int, total: int) -> None:
