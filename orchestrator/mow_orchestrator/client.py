@@ -20,6 +20,7 @@ from mow_model_sdk._proto.mow.v1 import (
 from mow_model_sdk.arrow_io import table_to_ipc
 from mow_model_sdk.protocol import DATASET_CHUNK_BYTES, DEFAULT_MAX_MESSAGE_BYTES, PROTOCOL_VERSION, grpc_options
 
+from . import interrupt
 from .errors import ModelServerError, ModelStartError
 
 
@@ -80,6 +81,7 @@ class ModelClient:
                     return
             except grpc.RpcError:
                 pass
+            interrupt.check()  # Ctrl-C while a replacement server starts inside the optimization loop
             if not alive():
                 raise ModelStartError(f"model server at {self.address} stopped before serving")
             if time.monotonic() > deadline:

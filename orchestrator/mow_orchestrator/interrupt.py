@@ -7,6 +7,7 @@ at an arbitrary point of Optuna's own bookkeeping could leave a finished trial
 unrecorded. There the running trial's watchdog cancels its gRPC call within
 :data:`POLL_S`, and the objective raises KeyboardInterrupt itself (:func:`check`),
 which Optuna records as a failed trial before it lets the exception through.
+A second signal raises at once, wherever it lands.
 
 The handler takes no lock (a second signal that arrives while the first
 handler holds one would deadlock the main thread).
@@ -45,9 +46,10 @@ _deferred_depth = [0]
 
 
 def _on_signal(signum, frame) -> None:
+    again = INTERRUPTED.is_set()
     _signal_number[0] = signum
     INTERRUPTED.set()
-    if _deferred_depth[0] == 0:
+    if _deferred_depth[0] == 0 or again:  # a second Ctrl-C does not wait for a safe point
         raise KeyboardInterrupt
 
 
