@@ -35,7 +35,7 @@ protos: $(STAMP)  ## Regenerate the gRPC stubs in model_sdk/ from proto/
 	$(BIN)/python tools/gen_protos.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check orchestrator model_sdk tests tools examples
+	$(BIN)/ruff check orchestrator model_sdk tests tools examples bench
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -66,6 +66,7 @@ def _materialise(path: str, train: int, validation: int, n_windows: int) -> None
 
     import numpy as np
     import pyarrow as pa
+
     from common import TARGET, model_class, vm_hwm_bytes
 
     table = pa.ipc.open_file(pa.OSFile(path)).read_all()  # read, not mapped: the table lives in this process

@@ -71,7 +71,7 @@ def main() -> None:
     def sklearn():
         splits = TimeSeriesSplit(n_splits=k, test_size=validation, max_train_size=train).split(np.empty((n, 1)))
         count = 0
-        for tr, te in splits:  # index arrays, consumed one at a time and not kept
+        for _train, _test in splits:  # index arrays, consumed one at a time and not kept
             count += 1
         return count
 

@@ -36,7 +36,7 @@ def synthetic_table(rows: int, features: int, seed: int = 0, noise: float = 1.0)
     rng = np.random.default_rng(seed)
     columns = {f"x{j}": rng.standard_normal(rows) for j in range(features)}
     weights = np.linspace(1.0, 0.1, features)
-    y = sum(w * c for w, c in zip(weights, columns.values()))
+    y = sum(w * c for w, c in zip(weights, columns.values(), strict=True))
     y = y + np.sin(columns["x0"] * 2) * 2 + noise * rng.standard_normal(rows)
     return pa.table({**columns, TARGET: y})
 

@@ -8,6 +8,7 @@ so both sides execute exactly the same model code.
 from __future__ import annotations
 
 import numpy as np
+
 from mow_model_sdk import FloatParam, IntParam, Model
 
 

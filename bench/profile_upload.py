@@ -19,15 +19,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_dataplane import numeric_table
+
 from common import process_backend
 
 OUT = Path(__file__).resolve().parent / "profiles"
 
 
 def main() -> None:
+    from pyinstrument import Profiler
+
     from mow_model_sdk._proto.mow.v1 import fold_service_pb2
     from mow_orchestrator.client import EncodedDataset
-    from pyinstrument import Profiler
 
     mib = int(sys.argv[1]) if len(sys.argv) > 1 else 512
     uploads = int(sys.argv[2]) if len(sys.argv) > 2 else 4

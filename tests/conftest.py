@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +16,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # `support`, whichever
 from support import ROOT, ZOO, processes_with_marker  # noqa: E402,F401
 
 sys.path.insert(0, str(ZOO))
+
+
+@pytest.fixture
+def marker():
+    """A unique MOW_TEST_MARKER value: processes started with it in their environment are found
+    (and killed after the test, so that none leaks into the next one, even on failure)."""
+    m = uuid.uuid4().hex
+    yield m
+    for pid in processes_with_marker(m):
+        os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture

@@ -6,78 +6,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
-import time
-import uuid
-from pathlib import Path
 
 import optuna
 import pytest
 
-from support import ROOT, ZOO, processes_with_marker
-
-EXAMPLE = ROOT / "examples" / "seattle_weather"
-CLI = [sys.executable, "-m", "mow_orchestrator.cli"]
-
-
-def write_config(tmp_path: Path, *, model: str = "model:RidgeForecaster", model_path: Path = EXAMPLE,
-                 n_trials: int = 4, extra: str = "", target: str = "temp_max", windows: str = "") -> Path:
-    text = f"""
-[study]
-name = "t"
-n_trials = {n_trials}
-metric = "rmse"
-
-[data]
-path = "{EXAMPLE / 'data' / 'seattle-weather.csv'}"
-time_column = "date"
-target = "{target}"
-features = ["temp_min"]
-lags = {{ temp_max = [1, 2] }}
-
-[windows]
-{windows or 'train = { low = 60, high = 180, step = 60 }'}
-validation = 30
-max_windows = 4
-
-[model]
-entrypoint = "{model}"
-path = "{model_path}"
-
-[output]
-dir = "{tmp_path / 'runs'}"
-{extra}
-"""
-    path = tmp_path / "study.toml"
-    path.write_text(text)
-    return path
-
-
-def run_cli(*args: str, marker: str, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MOW_TEST_MARKER": marker, "COLUMNS": "200"}
-    return subprocess.run([*CLI, *args], env=env, text=True, capture_output=True, timeout=timeout, **kwargs)
-
-
-def start_cli(*args: str, marker: str) -> subprocess.Popen:
-    env = {**os.environ, "MOW_TEST_MARKER": marker, "COLUMNS": "200"}
-    return subprocess.Popen([*CLI, *args], env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def assert_no_leftovers(marker: str, within_s: float = 10.0) -> None:
-    deadline = time.monotonic() + within_s
-    while processes_with_marker(marker) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert processes_with_marker(marker) == [], "a model server process was left running"
-
-
-@pytest.fixture
-def marker():
-    m = uuid.uuid4().hex
-    yield m
-    for pid in processes_with_marker(m):  # never leak into other tests, even on failure
-        os.kill(pid, signal.SIGKILL)
+from cli_support import EXAMPLE, assert_no_leftovers, run_cli, start_cli, wait_for_complete_trial, write_config
+from support import ZOO, processes_with_marker
 
 
 def test_run_end_to_end_writes_report_and_storage(tmp_path, marker):
@@ -160,28 +96,12 @@ def test_missing_config_file_exits_2(tmp_path, marker):
     assert result.returncode == 2 and "config file not found" in result.stderr
 
 
-def _wait_for_complete_trial(run_root: Path, timeout: float = 60) -> Path:
-    """Poll the run's SQLite file read-only (never taking a write lock) for a finished trial."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for db in run_root.glob("*/study.db"):
-            try:
-                with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.1) as conn:
-                    (n,) = conn.execute("SELECT count(*) FROM trials WHERE state = 'COMPLETE'").fetchone()
-            except sqlite3.Error:
-                continue
-            if n >= 1:
-                return db
-        time.sleep(0.2)
-    raise AssertionError("no trial completed in time")
-
-
 def test_ctrl_c_stops_model_server_and_keeps_completed_trials(tmp_path, marker):
     config = write_config(tmp_path, model="zoo_models:SlowModel", model_path=ZOO, n_trials=50,
                           extra='[model.params]\nseconds = 0.1\n')
     proc = start_cli("run", str(config), marker=marker)
     try:
-        db = _wait_for_complete_trial(tmp_path / "runs")
+        db = wait_for_complete_trial(tmp_path / "runs")
         assert processes_with_marker(marker)  # the model server is running
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
@@ -199,7 +119,7 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path, marker):
                           extra='[model.params]\nseconds = 0.1\n')
     proc = start_cli("run", str(config), marker=marker)
     try:
-        _wait_for_complete_trial(tmp_path / "runs")
+        wait_for_complete_trial(tmp_path / "runs")
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
     finally:
@@ -213,7 +133,7 @@ def test_sigkill_of_the_orchestrator_leaves_no_model_server(tmp_path, marker):
                           extra='[model.params]\nseconds = 0.1\n')
     proc = start_cli("run", str(config), marker=marker)
     try:
-        _wait_for_complete_trial(tmp_path / "runs")
+        wait_for_complete_trial(tmp_path / "runs")
         assert processes_with_marker(marker)
         proc.kill()
         proc.wait(10)

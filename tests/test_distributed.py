@@ -12,8 +12,8 @@ import uuid
 import optuna
 import pytest
 
-from support import ZOO, processes_with_marker
-from test_cli_run import CLI, assert_no_leftovers, marker, run_cli, write_config, _wait_for_complete_trial  # noqa: F401
+from cli_support import CLI, assert_no_leftovers, run_cli, wait_for_complete_trial, write_config
+from support import ZOO
 
 FINISHED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
 
@@ -41,7 +41,7 @@ def test_two_workers_share_one_postgres_study(tmp_path, marker, postgres_url):
         for i in range(2)
     ]
     outputs = [w.communicate(timeout=240) for w in workers]
-    for w, (_, err) in zip(workers, outputs):
+    for w, (_, err) in zip(workers, outputs, strict=True):
         assert w.returncode == 0, err
     study = optuna.load_study(study_name=name, storage=postgres_url)
     finished = study.get_trials(states=FINISHED)
@@ -69,7 +69,7 @@ def test_killed_run_is_resumed_without_losing_or_stranding_trials(tmp_path, mark
     env = {**os.environ, "MOW_TEST_MARKER": marker}
     proc = subprocess.Popen([*CLI, "run", str(config)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        db = _wait_for_complete_trial(tmp_path / "runs")
+        db = wait_for_complete_trial(tmp_path / "runs")
         time.sleep(0.5)  # the next trial is RUNNING now
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)

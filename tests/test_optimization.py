@@ -10,9 +10,10 @@ import optuna
 import pytest
 from sklearn import metrics as sk
 
-from support import ZOO
 from mow_orchestrator.metrics import METRICS, aggregate
-from test_cli_run import assert_no_leftovers, marker, run_cli, write_config  # noqa: F401  (fixture)
+
+from cli_support import assert_no_leftovers, run_cli, write_config
+from support import ZOO
 
 
 def _report(tmp_path):

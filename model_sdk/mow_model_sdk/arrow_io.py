@@ -7,7 +7,6 @@ import pyarrow as pa
 
 from .protocol import PREDICTION_COLUMN
 
-
 #: Tables larger than this (bytes) are encoded into a buffer sized up front.
 _PRESIZE_BYTES = 1024 * 1024
 

@@ -10,7 +10,14 @@ import sys
 
 from ._version import __version__
 from .protocol import DEFAULT_MAX_MESSAGE_BYTES
-from .server import DEFAULT_MAX_DATASET_BYTES, ModelLoadError, load_model_class, serve_forever, start_server, stop_on_signals
+from .server import (
+    DEFAULT_MAX_DATASET_BYTES,
+    ModelLoadError,
+    load_model_class,
+    serve_forever,
+    start_server,
+    stop_on_signals,
+)
 
 #: Printed on stdout once the server accepts calls, followed by the address.
 READY_PREFIX = "MOW_LISTENING "

@@ -7,6 +7,7 @@ row ranges are views, index arrays are gathers of just those rows.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -88,7 +89,7 @@ def _column_major_view(table: pa.Table, columns: tuple[str, ...]) -> np.ndarray 
             return None  # the view must lie in memory that the first column keeps alive
         addresses.append(start)
     stride = addresses[1] - addresses[0] if len(addresses) > 1 else n * 8
-    if stride < n * 8 or any(b - a != stride for a, b in zip(addresses, addresses[1:])):
+    if stride < n * 8 or any(b - a != stride for a, b in itertools.pairwise(addresses)):
         return None
     first = table.column(columns[0]).chunk(0).to_numpy(zero_copy_only=True)  # keeps the buffer alive
     return np.lib.stride_tricks.as_strided(first, shape=(n, len(columns)), strides=(8, stride), writeable=False)

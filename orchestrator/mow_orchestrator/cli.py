@@ -12,8 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import containers_cli
-from . import data_cli
+from . import containers_cli, data_cli
 from .config import load_config
 from .errors import MowError, UserError
 from .interrupt import INTERRUPTED, handle_signals

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import grpc
 import pyarrow as pa
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from mow_model_sdk._proto.mow.v1 import (
     fold_service_pb2,
     fold_service_pb2_grpc,
@@ -22,7 +23,6 @@ from mow_model_sdk.protocol import DATASET_CHUNK_BYTES, DEFAULT_MAX_MESSAGE_BYTE
 
 from . import interrupt
 from .errors import ModelServerError, ModelStartError
-
 
 #: gRPC waits 1 s (then longer) before redialling a server that was not there yet; a model
 #: server we just started appears within a few hundred ms, so redial every 50-250 ms instead

@@ -9,7 +9,6 @@ import http.server
 import threading
 import zipfile
 from functools import partial
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq

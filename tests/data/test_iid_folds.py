@@ -16,17 +16,16 @@ import pyarrow.parquet as pq
 import pytest
 from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 
-from mow_orchestrator.config import DataSection, FoldsSection, HoldoutSection, load_config
+from mow_orchestrator.config import DataSection, FoldsSection, HoldoutSection, WindowsSection, load_config
 from mow_orchestrator.data import FoldPlan, Window, final_window, plan_for, prepare, split_holdout
 from mow_orchestrator.data.folds import purged_kfold
 from mow_orchestrator.data.split import holdout_rows_random
-from mow_orchestrator.config import WindowsSection
 from mow_orchestrator.errors import ConfigError, DataError
 
 from support import ZOO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from test_cli_run import assert_no_leftovers, marker, run_cli  # noqa: E402,F401  (fixture reused)
+from cli_support import assert_no_leftovers, run_cli  # noqa: E402
 
 N = 120
 
@@ -36,8 +35,9 @@ def _labels(n: int = N) -> np.ndarray:
     return rng.choice([0, 1, 2], size=n, p=[0.5, 0.3, 0.2])
 
 
-def _split(folds: FoldsSection, holdout: HoldoutSection = HoldoutSection(fraction=0.0), *, extra=None,
+def _split(folds: FoldsSection, holdout: HoldoutSection | None = None, *, extra=None,
            time_column: str | None = None):
+    holdout = holdout or HoldoutSection(fraction=0.0)
     columns = {"rowid": np.arange(N, dtype=np.float64), "x": np.linspace(0, 1, N), "y": _labels()}
     columns.update(extra or {})
     data = DataSection(path=Path("x.csv"), target="y", features=["rowid", "x"], time_column=time_column)
@@ -47,7 +47,7 @@ def _split(folds: FoldsSection, holdout: HoldoutSection = HoldoutSection(fractio
 
 def _assert_folds_equal(plan, reference) -> None:
     assert isinstance(plan, FoldPlan) and len(plan) == len(reference)
-    for i, (w, (train, test)) in enumerate(zip(plan.windows(), reference)):
+    for i, (w, (train, test)) in enumerate(zip(plan.windows(), reference, strict=True)):
         assert w.fold == i and w.id == f"fold{i}" and w.indexed
         np.testing.assert_array_equal(w.valid_rows, np.sort(test))
         np.testing.assert_array_equal(w.train_rows, np.sort(train))

@@ -28,7 +28,7 @@ def test_anchor_end_equals_time_series_split(n, n_splits, test_size, gap, max_tr
     spec = WindowSpec(kind, max_train or 1, test_size, test_size, gap, anchor="end", max_windows=n_splits)
     ours = plan_windows(axis, spec).windows()
     assert len(ours) == len(theirs)
-    for w, (tr, te) in zip(ours, theirs):
+    for w, (tr, te) in zip(ours, theirs, strict=True):
         np.testing.assert_array_equal(np.arange(w.train_start, w.train_stop), tr)
         np.testing.assert_array_equal(np.arange(w.valid_start, w.valid_stop), te)
 
@@ -47,6 +47,6 @@ def test_anchor_start_windows_are_time_series_split_shifted(n, train, validation
     offset = (n - first) % validation
     theirs = list(TimeSeriesSplit(n_splits=len(ours), test_size=validation, gap=gap, max_train_size=train)
                   .split(np.zeros(n - offset)))
-    for w, (tr, te) in zip(ours, theirs):
+    for w, (tr, te) in zip(ours, theirs, strict=True):
         np.testing.assert_array_equal(np.arange(w.valid_start, w.valid_stop), te)
         np.testing.assert_array_equal(np.arange(w.train_start, w.train_stop), tr)

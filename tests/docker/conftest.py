@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
+
 from docker_support import BASE_IMAGE, EXAMPLE_IMAGE, ROOT, WHEELHOUSE, ZOO, ZOO_IMAGE
 
 

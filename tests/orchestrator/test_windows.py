@@ -18,7 +18,7 @@ def test_sliding_matches_sklearn_time_series_split_with_max_train_size():
     splits = TimeSeriesSplit(n_splits=len(ours), test_size=validation, gap=gap, max_train_size=train).split(np.zeros(n))
     theirs = [(tr, te) for tr, te in splits]
     offset = (n - (train + gap)) % validation
-    for w, (tr, te) in zip(ours, theirs):
+    for w, (tr, te) in zip(ours, theirs, strict=True):
         np.testing.assert_array_equal(np.arange(w.valid_start, w.valid_stop) + offset, te)
         np.testing.assert_array_equal(np.arange(w.train_start, w.train_stop) + offset, tr)
 
@@ -28,7 +28,7 @@ def test_expanding_matches_sklearn_time_series_split():
     ours = make_windows(n, kind="expanding", train=10, train_max=10, validation=validation, step=validation)
     theirs = list(TimeSeriesSplit(n_splits=len(ours), test_size=validation).split(np.zeros(n)))
     assert len(ours) == 5
-    for w, (tr, te) in zip(ours, theirs):
+    for w, (tr, te) in zip(ours, theirs, strict=True):
         np.testing.assert_array_equal(np.arange(w.train_start, w.train_stop), tr)
         np.testing.assert_array_equal(np.arange(w.valid_start, w.valid_stop), te)
 

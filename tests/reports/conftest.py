@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from support import ROOT, ZOO, processes_with_marker
 
 EXAMPLE = ROOT / "examples" / "seattle_weather"

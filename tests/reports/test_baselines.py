@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from mow_orchestrator.optimize.baselines import Season, infer_season, naive_baselines
 
 Y = np.arange(100, dtype=np.float64) * 10  # y[t] = 10 t

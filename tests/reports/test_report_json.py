@@ -29,7 +29,7 @@ def test_json_numbers_match_the_study_storage(ridge_run):
     assert report["best"]["value"] == pytest.approx(study.best_value)
     assert report["best"]["params"] == study.best_params
     assert len(report["trials"]) == len(trials)
-    for row, trial in zip(report["trials"], trials):
+    for row, trial in zip(report["trials"], trials, strict=True):
         assert row["number"] == trial.number and row["state"] == trial.state.name.lower()
         assert row["params"] == trial.params
         assert row["value"] == (pytest.approx(trial.value) if trial.value is not None else None)

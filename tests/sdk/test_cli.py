@@ -8,8 +8,9 @@ import subprocess
 import sys
 import time
 
-from support import ZOO
 from mow_orchestrator.client import ModelClient
+
+from support import ZOO
 
 
 def _serve(*args, env=None, **kwargs):

@@ -6,13 +6,14 @@ import grpc
 import numpy as np
 import pyarrow as pa
 import pytest
+
 from mow_model_sdk import uploads
 from mow_model_sdk._proto.mow.v1 import fold_service_pb2
 from mow_model_sdk.protocol import DATASET_CHUNK_BYTES
 from mow_model_sdk.uploads import decode_chunk, receive_buffer
+from mow_orchestrator.client import EncodedDataset, ModelClient
 
 import zoo_models
-from mow_orchestrator.client import EncodedDataset, ModelClient
 
 
 @pytest.fixture

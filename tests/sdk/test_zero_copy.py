@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
+
 from mow_model_sdk.arrow_io import ipc_to_table, table_to_ipc
 from mow_model_sdk.datasets import DatasetStore
 

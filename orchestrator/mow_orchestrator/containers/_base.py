@@ -36,10 +36,10 @@ class Backend(abc.ABC):
     def stop(self, model: RunningModel) -> None:
         """Stop the server (idempotent) and close the client."""
 
-    def stop_all(self) -> None:
+    def stop_all(self) -> None:  # noqa: B027 (a hook: nothing to do unless a backend needs it)
         """Stop everything this backend started (called on every exit path)."""
 
-    def prepare(self, on_event=lambda message: None) -> None:
+    def prepare(self, on_event=lambda message: None) -> None:  # noqa: B027 (a hook, as above)
         """Work done once before the first server starts (e.g. building an image)."""
 
     def diagnose(self, model: RunningModel) -> str | None:

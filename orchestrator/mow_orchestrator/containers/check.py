@@ -16,12 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+
 from mow_model_sdk._proto.mow.v1 import report_service_pb2, types_pb2
 from mow_model_sdk.arrow_io import ipc_to_predictions
 
 from ..client import EncodedDataset, row_range
 from ..config import DockerSection
-from ..errors import ModelStartError, ModelServerError
+from ..errors import ModelServerError, ModelStartError
 from .docker import DockerBackend, list_containers
 
 

@@ -13,6 +13,7 @@ series that affects, and the caller drops them.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -105,7 +106,7 @@ def diff(x: np.ndarray, k: int, index: SeriesIndex) -> np.ndarray:
 def expanding_scale(x: np.ndarray, index: SeriesIndex) -> np.ndarray:
     xs = index.grouped(x)
     out = np.empty(len(xs))
-    for a, b in zip(index.starts[:-1], index.starts[1:]):
+    for a, b in itertools.pairwise(index.starts):
         part = xs[a:b]
         count = np.arange(1, b - a + 1)
         mean = np.cumsum(part) / count

@@ -22,6 +22,8 @@ information from the validation period).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ..errors import ConfigError, DataError
@@ -40,7 +42,7 @@ def time_blocks(axis: TimeAxis, n: int) -> list[tuple[int, int]]:
     bounds = [0]
     for i in range(n):
         bounds.append(bounds[-1] + size + (1 if i < extra else 0))
-    return list(zip(bounds[:-1], bounds[1:]))
+    return list(itertools.pairwise(bounds))
 
 
 def time_periods(axis: TimeAxis, period: Span) -> list[tuple[int, int]]:
@@ -77,7 +79,7 @@ def kfold(n_rows: int, n_splits: int, *, shuffle: bool = False, seed: int | None
     sizes = np.full(n_splits, n_rows // n_splits)
     sizes[: n_rows % n_splits] += 1
     bounds = np.concatenate(([0], np.cumsum(sizes)))
-    return [np.sort(order[a:b]) if shuffle else order[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    return [np.sort(order[a:b]) if shuffle else order[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def stratified_kfold(y: np.ndarray, n_splits: int, *, shuffle: bool = False, seed: int | None = 0) -> list[np.ndarray]:
@@ -145,7 +147,7 @@ def purged_kfold(label_start: np.ndarray, label_end: np.ndarray, n_splits: int, 
     out = []
     rows = np.arange(n)
     for fold, valid in enumerate(kfold(n, n_splits)):
-        lo, hi = int(valid[0]), int(valid[-1]) + 1
+        hi = int(valid[-1]) + 1
         start, end = label_start[valid].min(), label_end[valid].max()
         overlaps = (label_start <= end) & (label_end >= start)
         keep = ~overlaps

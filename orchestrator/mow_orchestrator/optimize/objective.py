@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import grpc
 import numpy as np
 import optuna
+
 from mow_model_sdk._proto.mow.v1 import report_service_pb2, types_pb2
 from mow_model_sdk.arrow_io import ipc_to_predictions
 from mow_model_sdk.params import encode_value

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal, Union
 
 import optuna
+
 from mow_model_sdk._proto.mow.v1 import types_pb2
 from mow_model_sdk.params import decode_value
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+
 from mow_model_sdk.params import decode_value
 
 from .. import interrupt

@@ -307,7 +307,7 @@ def _confusion(actual: np.ndarray, predicted: np.ndarray, part: np.ndarray) -> g
         return None
     index = {label: i for i, label in enumerate(labels)}
     counts = np.zeros((len(labels), len(labels)), dtype=np.int64)
-    for ai, pi in zip(a, p):
+    for ai, pi in zip(a, p, strict=True):
         counts[index[ai], index[pi]] += 1
     fig = go.Figure(go.Heatmap(z=counts, x=labels, y=labels, colorscale="Blues", text=counts, texttemplate="%{text}",
                                hovertemplate="actual %{y}, predicted %{x}: %{z}<extra></extra>"))
