@@ -24,14 +24,19 @@ def _docker():
     return docker_backend
 
 
+def _fail(message: object) -> typer.Exit:
+    """Print ``error: message`` on stderr; the exit (code 2) to raise."""
+    errors.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
 @app.command("list")
 def list_(run: Annotated[Optional[str], typer.Option(help="Only containers of this run id (its run folder name).")] = None) -> None:
     """List MOW's containers, running or stopped."""
     try:
         containers = _docker().list_containers(run)
     except UserError as exc:
-        errors.print(f"[red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(2) from None
+        raise _fail(exc) from None
     table = Table("id", "status", "run", "study", "worker", "image", "created")
     for c in containers:
         labels = c.labels
@@ -48,8 +53,7 @@ def prune(run: Annotated[Optional[str], typer.Option(help="Only containers of th
     try:
         n = _docker().prune_containers(run)
     except UserError as exc:
-        errors.print(f"[red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(2) from None
+        raise _fail(exc) from None
     console.print(f"removed {n} container{'s' if n != 1 else ''}")
 
 
@@ -62,16 +66,14 @@ def check_image(
     from .containers.check import check_image as run_checks
 
     if transport not in ("unix", "tcp"):
-        errors.print(f"[red]error:[/] --transport must be unix or tcp, got {transport!r}", highlight=False)
-        raise typer.Exit(2)
+        raise _fail(f"--transport must be unix or tcp, got {transport!r}")
     settings = DockerSection(image=image, transport=transport)  # type: ignore[arg-type]
     started = dt.datetime.now()
     try:
         run_checks(settings, start_timeout_s=timeout,
                    on_step=lambda s: console.print(f"[green]ok[/] {s.name:<9} {s.seconds:6.2f} s  {s.detail}", highlight=False))
     except UserError as exc:
-        errors.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        raise _fail(exc) from None
     console.print(f"{image} serves mow.v1 ({(dt.datetime.now() - started).total_seconds():.1f} s)")
 
 
