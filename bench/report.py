@@ -17,7 +17,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 
 #: Issue 7's order; benches not listed here follow, by name.
-ORDER = ["dataplane", "memory", "overhead", "realistic", "scaling", "pruning", "startup", "windows", "containers"]
+ORDER = ["dataplane", "memory", "overhead", "realistic", "scaling", "pruning", "startup", "windows", "split", "containers"]
 TITLES = {
     "dataplane": "1. Data plane throughput",
     "memory": "2. Memory with overlapping windows",
@@ -27,6 +27,7 @@ TITLES = {
     "pruning": "6. Pruning savings",
     "startup": "7. Start-up",
     "windows": "8. Window generation",
+    "split": "Holdout split of a Parquet file (issue 3)",
     "containers": "Containers (issue 4)",
 }
 
