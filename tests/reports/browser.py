@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -49,13 +50,14 @@ class Browser:
     def __enter__(self) -> Self:
         import websocket  # websocket-client
 
-        self._profile = tempfile.TemporaryDirectory(prefix="mow-chromium-")
+        self._profile = tempfile.mkdtemp(prefix="mow-chromium-")
         self.proc = subprocess.Popen(
-            [self.binary, *FLAGS, f"--user-data-dir={self._profile.name}", "--remote-debugging-port=0",
+            [self.binary, *FLAGS, f"--user-data-dir={self._profile}", "--remote-debugging-port=0",
              f"--window-size={self.width},{self.height}", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group: renderers and helpers are stopped with it
         )
-        port = self._devtools_port(Path(self._profile.name) / "DevToolsActivePort")
+        port = self._devtools_port(Path(self._profile) / "DevToolsActivePort")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as reply:
             pages = [t for t in json.load(reply) if t["type"] == "page"]
         self.ws = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=30, suppress_origin=True)
@@ -65,15 +67,42 @@ class Browser:
 
     def __exit__(self, *exc) -> None:
         try:
-            self.ws.close()
+            self.send("Browser.close")  # a clean shutdown: Chromium flushes its profile and exits
+        except Exception:  # noqa: BLE001 - already gone or not answering: stopped below
+            pass
         finally:
-            self.proc.terminate()
+            self.ws.close()
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-            self._profile.cleanup()
+                self.proc.terminate()
+                try:
+                    self.proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(10)
+            self._stop_helpers()
+            self._remove_profile()
+
+    def _stop_helpers(self) -> None:
+        """Kill what is left of Chromium's process group (helpers that outlive the browser process)."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def _remove_profile(self, attempts: int = 20) -> None:
+        """Remove the profile; a helper that was still writing to it may need a moment to be reaped."""
+        for _ in range(attempts - 1):
+            try:
+                shutil.rmtree(self._profile)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            shutil.rmtree(self._profile, ignore_errors=True)
 
     def _devtools_port(self, path: Path, timeout: float = 30) -> int:
         deadline = time.monotonic() + timeout
