@@ -240,6 +240,49 @@ def test_feature_subset_and_max_lag_are_tuned_without_sending_new_data(tmp_path,
     assert report["validation"]["trial"] == best.number
 
 
+def test_gap_validation_and_step_are_tuned_window_lengths(tmp_path, marker):
+    config = write_config(tmp_path, n_trials=8, windows=(
+        "train = { low = 60, high = 120, step = 30 }\ngap = { low = 0, high = 5 }\n"
+        "validation = { low = 10, high = 30, step = 10 }\nstep = { low = 10, high = 20, step = 10 }"))
+    config.write_text(config.read_text().replace("validation = 30\n", "", 1))
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 0, result.stderr
+    run_dir, report = _report(tmp_path)
+    study = optuna.load_study(study_name="t", storage=f"sqlite:///{run_dir / 'study.db'}")
+    seen = {name: set() for name in ("windows.gap", "windows.validation", "windows.step")}
+    for trial in study.trials:
+        for name in seen:
+            seen[name].add(trial.params[name])
+        gap, validation, step = (trial.params[n] for n in seen)
+        windows = [w for w in report["trials"][trial.number]["windows"]]
+        assert windows and all(w["n_valid"] == validation and w["n_train"] == trial.params["windows.train"]
+                               for w in windows)
+        assert trial.user_attrs["bytes_sent"] == 0  # same dataset: only the row ranges differ
+    assert all(len(values) > 1 for values in seen.values()), seen
+    v = report["validation"]
+    best = study.best_trial
+    assert v["window_lengths"] == {"train": best.params["windows.train"], "gap": best.params["windows.gap"],
+                                   "validation": best.params["windows.validation"], "step": best.params["windows.step"]}
+    rows = [w for w in v["windows"]]
+    starts = [w["validation_rows"][0] for w in rows]
+    assert all(b - a == best.params["windows.step"] for a, b in zip(starts, starts[1:]))
+    assert all(w["validation_rows"][0] - w["train_rows"][1] == best.params["windows.gap"] for w in rows)
+    holdout = report["holdout"]
+    assert holdout["holdout_rows"][0] - holdout["train_rows"][1] == best.params["windows.gap"]
+
+
+def test_tuned_gap_keeps_every_trial_on_the_same_validation_rows(tmp_path, marker):
+    config = write_config(tmp_path, n_trials=6, windows="train = 60\ngap = { low = 0, high = 10 }")
+    assert run_cli("run", str(config), marker=marker).returncode == 0
+    _, report = _report(tmp_path)
+    placements = set()
+    for trial in report["trials"]:
+        gap = trial["params"]["windows.gap"]
+        placements.add(tuple((w["id"], w["n_valid"]) for w in trial["windows"]))
+        assert all(w["n_train"] == 60 for w in trial["windows"]), gap
+    assert len(placements) == 1
+
+
 def test_rerun_with_another_setup_is_refused(tmp_path, marker):
     config = write_config(tmp_path, model="zoo_models:MeanModel", model_path=ZOO, n_trials=1)
     assert run_cli("run", str(config), marker=marker).returncode == 0

@@ -297,6 +297,24 @@ Length = Annotated[Union[int, str], PlainValidator(lambda v: _length(v, 0))]
 TunableLength = Annotated[
     Union[Annotated[PositiveLength, Tag("value")], Annotated[IntRange, Tag("range")]], Discriminator(_shape)
 ]
+"""A length (count or span), or a range of counts that a study tunes."""
+
+
+class GapRange(IntRange):
+    """A search range for the gap: like :class:`IntRange`, but ``low`` may be 0 (no gap)."""
+
+    low: int = Field(ge=0)
+
+
+TunableGap = Annotated[
+    Union[Annotated[Length, Tag("value")], Annotated[GapRange, Tag("range")]], Discriminator(_shape)
+]
+"""A gap (count or span, at least 0), or a range of counts that a study tunes."""
+
+
+def _largest(value: int | str | IntRange) -> int | str:
+    """The value of a fixed length, or the top of a tuned range."""
+    return value.high if isinstance(value, IntRange) else value
 
 
 class WindowsSection(_Strict):
@@ -307,12 +325,15 @@ class WindowsSection(_Strict):
     """``sliding``: fixed train length; ``expanding``: train on every row of the fold before the gap."""
     train: TunableLength = 365
     """Train length per window (*tunable* as a count for sliding windows; the minimum for expanding)."""
-    validation: PositiveLength = 30
-    """Validation length per window."""
-    step: PositiveLength | None = None
-    """Between the starts of consecutive validation windows (default: ``validation``)."""
-    gap: Length = 0
-    """Left out between train and validation (embargo)."""
+    validation: TunableLength = 30
+    """Validation length per window (*tunable* as a count: each trial's windows are then placed
+    with its own length, so trials are scored on different rows)."""
+    step: TunableLength | None = None
+    """Between the starts of consecutive validation windows (default: ``validation``; *tunable*
+    as a count, like ``validation``)."""
+    gap: TunableGap = 0
+    """Left out between train and validation (embargo; *tunable* as a count: windows are placed
+    for the largest gap, so every trial is scored on the same validation rows)."""
     anchor: Literal["start", "end"] = "start"
     """``start``: the first window starts as early as the train part allows (or at ``start``);
     ``end``: the last window ends at the end of the data (as scikit-learn's TimeSeriesSplit)."""
@@ -333,13 +354,28 @@ class WindowsSection(_Strict):
 
     @property
     def step_rows(self) -> int | str:
-        """The step, defaulting to ``validation``."""
-        return self.step if self.step is not None else self.validation
+        """The step, defaulting to ``validation`` (the largest of a tuned one)."""
+        return _largest(self.step) if self.step is not None else self.max_validation
 
     @property
     def max_train(self) -> int | str:
         """The largest train length a trial may pick (placement length)."""
-        return self.train.high if isinstance(self.train, IntRange) else self.train
+        return _largest(self.train)
+
+    @property
+    def max_gap(self) -> int | str:
+        """The largest gap a trial may pick (placement gap)."""
+        return _largest(self.gap)
+
+    @property
+    def max_validation(self) -> int | str:
+        """The largest validation length a trial may pick (the one ``data show`` places)."""
+        return _largest(self.validation)
+
+    @property
+    def tuned(self) -> tuple[str, ...]:
+        """Names of the lengths given as search ranges, e.g. ``("train", "gap")``."""
+        return tuple(n for n in ("train", "gap", "validation", "step") if isinstance(getattr(self, n), IntRange))
 
 
 #: ``folds.kind`` values for i.i.d. (non-temporal) data: each fold is one window.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from mow_orchestrator.cli import app
+
 from support import ROOT
 
 EXAMPLE = ROOT / "examples" / "seattle_weather"

@@ -23,17 +23,26 @@ from .timeaxis import Length, TimeAxis, as_length
 from .windows import FoldPlan, Window, WindowPlan, WindowSpec, plan_windows
 
 
-def window_spec(windows: WindowsSection, axis: TimeAxis) -> WindowSpec:
-    """The window spec of ``[windows]``, with ``start`` read on ``axis``."""
+def window_spec(windows: WindowsSection, axis: TimeAxis, *, validation: int | None = None,
+                step: int | None = None) -> WindowSpec:
+    """The window spec of ``[windows]``, with ``start`` read on ``axis``.
+
+    Tuned train lengths and gaps are placed at their largest value (a trial picks a smaller one
+    inside each window). ``validation`` and ``step`` are one trial's choice when those are tuned;
+    default: the largest validation, and a step that follows it unless ``windows.step`` is given.
+    """
     start = axis.parse_time(windows.start, "windows.start") if windows.start is not None else None
     if windows.start is not None and not axis.has_times:
         raise DataError("windows.start: needs data.time_column")
+    valid = validation if validation is not None else windows.max_validation
+    if step is None and windows.step is not None:
+        step = windows.step_rows  # type: ignore[assignment]
     return WindowSpec(
         kind=windows.kind,
         train=as_length(windows.max_train, "windows.train"),
-        validation=as_length(windows.validation, "windows.validation"),
-        step=as_length(windows.step, "windows.step") if windows.step is not None else None,
-        gap=as_length(windows.gap, "windows.gap"),
+        validation=as_length(valid, "windows.validation"),
+        step=as_length(step, "windows.step") if step is not None else None,
+        gap=as_length(windows.max_gap, "windows.gap"),
         anchor=windows.anchor,
         start=start,
         partial=windows.partial,
@@ -50,16 +59,19 @@ def fold_ranges(folds: FoldsSection, axis: TimeAxis) -> list[tuple[int, int]] | 
     return time_periods(axis, parse_span(folds.period))
 
 
-def plan_for(split: Split, windows: WindowsSection, folds: FoldsSection | None = None) -> WindowPlan | FoldPlan:
+def plan_for(split: Split, windows: WindowsSection, folds: FoldsSection | None = None, *,
+             validation: int | None = None, step: int | None = None) -> WindowPlan | FoldPlan:
     """Place the windows of ``split``'s development part (checks that every fold holds one).
 
+    ``validation`` and ``step`` are a trial's choice of tuned lengths (see :func:`window_spec`).
     With an i.i.d. ``folds.kind`` the result is a :class:`FoldPlan` and ``windows`` is not used.
     """
     folds = folds or FoldsSection()
     if folds.iid:
         return iid_plan(split, folds)
     axis = split.dev_axis()
-    return plan_windows(axis, window_spec(windows, axis), fold_ranges(folds, axis), drop_short_folds=folds.drop_short)
+    spec = window_spec(windows, axis, validation=validation, step=step)
+    return plan_windows(axis, spec, fold_ranges(folds, axis), drop_short_folds=folds.drop_short)
 
 
 def iid_plan(split: Split, folds: FoldsSection) -> FoldPlan:
@@ -139,18 +151,19 @@ def label_intervals(split: Split, label_end: str) -> tuple[np.ndarray, np.ndarra
             end.cast(pa.int64()).to_numpy(zero_copy_only=False))
 
 
-def trial_train(value: int | float | str | IntRange) -> Length:
-    """A train length from a trial parameter or the config (count or span text)."""
+def trial_train(value: int | float | str | IntRange, field: str = "windows.train") -> Length:
+    """A train length (or gap, naming its ``field``) from a trial parameter or the config (count or span text)."""
     if isinstance(value, IntRange):
         value = value.high
     if isinstance(value, str):
-        return as_length(value, "windows.train")
+        return as_length(value, field)
     return int(value)
 
 
-def final_window(split: Split, plan: WindowPlan | FoldPlan, train: Length | None = None) -> Window:
+def final_window(split: Split, plan: WindowPlan | FoldPlan, train: Length | None = None,
+                 gap: Length | None = None) -> Window:
     """The refit window: train just before the held-out part (same gap and train
-    length as the trials), validate on every held-out row.
+    length as the trials; default: the placement's), validate on every held-out row.
 
     I.i.d. folds: train on every development row (``purged``: less those whose label
     interval touches or overlaps the holdout's, as between folds)."""
@@ -160,7 +173,7 @@ def final_window(split: Split, plan: WindowPlan | FoldPlan, train: Length | None
     spec = plan.spec
     train = spec.train if train is None else train
     first = axis.step_of_row(split.n_dev)
-    stop = axis.back(first, spec.gap)
+    stop = axis.back(first, spec.gap if gap is None else gap)
     start = 0 if spec.kind == "expanding" else max(axis.back(stop, train), 0)
     if stop <= start:
         raise DataError("holdout: no development rows are left before the held-out part once the gap is left out")

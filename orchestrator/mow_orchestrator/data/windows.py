@@ -188,28 +188,32 @@ class WindowPlan:
     def __len__(self) -> int:
         return len(self.slots)
 
-    def windows(self, train: Length | None = None) -> list[Window]:
-        """The windows of a trial that trains on ``train`` (default: ``spec.train``).
+    def windows(self, train: Length | None = None, gap: Length | None = None) -> list[Window]:
+        """The windows of a trial that trains on ``train`` and leaves out ``gap`` before each
+        validation part (defaults: ``spec.train`` and ``spec.gap``, the placement lengths).
 
         Raises:
-            ValueError: ``train`` is longer than the placement length ``spec.train``.
+            ValueError: ``train`` or ``gap`` is longer than its placement length in ``spec``.
             DataError: a time-span train part holds no rows (a hole in the data).
         """
         spec, axis = self.spec, self.axis
         train = spec.train if train is None else train
         if spec.kind == "sliding" and _longer(train, spec.train):
             raise ValueError(f"train ({describe_length(train)}) must not exceed the placement length {describe_length(spec.train)}")
+        if gap is not None and _longer(gap, spec.gap):
+            raise ValueError(f"gap ({describe_length(gap)}) must not exceed the placement gap {describe_length(spec.gap)}")
         named = len(self.folds) > 1
         out = []
         for slot in self.slots:
-            start = slot.lo if spec.kind == "expanding" else max(axis.back(slot.train_stop, train), slot.lo)
-            if start >= slot.train_stop:
+            train_stop = slot.train_stop if gap is None else axis.back(slot.valid_start, gap)
+            start = slot.lo if spec.kind == "expanding" else max(axis.back(train_stop, train), slot.lo)
+            if start >= train_stop:
                 raise DataError(
-                    f"windows.train: the {describe_length(train)} before {self._when(slot.train_stop)} hold no rows "
+                    f"windows.train: the {describe_length(train)} before {self._when(train_stop)} hold no rows "
                     "(a hole in the data); use a longer train span or a count of rows"
                 )
             wid = f"f{slot.fold}-w{slot.index:03d}" if named else f"w{slot.index:03d}"
-            out.append(Window(wid, axis.row(start), axis.row(slot.train_stop), axis.row(slot.valid_start),
+            out.append(Window(wid, axis.row(start), axis.row(train_stop), axis.row(slot.valid_start),
                               axis.row(slot.valid_stop), slot.fold))
         return out
 
@@ -237,8 +241,9 @@ class FoldPlan:
         """The validation rows of each fold."""
         return tuple(w.valid_array() for w in self.fold_windows)
 
-    def windows(self, train: Length | None = None) -> list[Window]:
-        """Every fold's window (``train`` is accepted for the same call as :class:`WindowPlan`, and ignored)."""
+    def windows(self, train: Length | None = None, gap: Length | None = None) -> list[Window]:
+        """Every fold's window (``train`` and ``gap`` are accepted for the same call as
+        :class:`WindowPlan`, and ignored)."""
         return list(self.fold_windows)
 
 
@@ -440,11 +445,12 @@ def validation_starts(
 
 def make_windows(
     n_rows: int, *, kind: str, train: int, train_max: int, validation: int, step: int,
-    gap: int = 0, max_windows: int | None = None,
+    gap: int = 0, max_windows: int | None = None, trial_gap: int | None = None,
 ) -> list[Window]:
-    """Windows over ``n_rows`` rows: ``train`` rows (sliding) or all earlier rows (expanding)."""
+    """Windows over ``n_rows`` rows: ``train`` rows (sliding) or all earlier rows (expanding),
+    placed for ``train_max`` and ``gap``; ``trial_gap`` (at most ``gap``) is the gap a trial uses."""
     spec = WindowSpec(kind, train_max, validation, step, gap, max_windows=max_windows)  # type: ignore[arg-type]
-    return plan_windows(_row_axis(n_rows), spec).windows(train)
+    return plan_windows(_row_axis(n_rows), spec).windows(train, trial_gap)
 
 
 def _row_axis(n_rows: int) -> TimeAxis:

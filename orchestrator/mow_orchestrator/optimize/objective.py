@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -23,7 +25,7 @@ from ..containers import ModelPool
 from ..data import FoldPlan, Window, WindowPlan, make_windows, plan_for, trial_train
 from ..errors import InvalidParameters, ModelFailure, ModelServerError, SurplusTrial, TrialTimedOut
 from ..metrics import Metric, aggregate
-from .search_space import MODEL_CHOICE, TRAIN_ROWS, Dimension, Value, choose_features
+from .search_space import MODEL_CHOICE, Dimension, Value, WindowLengths, choose_features
 from .watchdog import Watchdog
 
 if TYPE_CHECKING:
@@ -63,12 +65,15 @@ class TrialSetup:
     train_max: int | str
     """Largest train length (count of time steps, or a span such as ``"90D"``)."""
     validation: int | str
+    """Validation length, step and gap of the placement (the largest of a tuned range)."""
     step: int | str
     gap: int | str
     max_windows: int | None
     plan: WindowPlan | FoldPlan | None = None
     """Windows placed by the data layer (folds, spans, anchoring; i.i.d. folds as index arrays);
     None: plain row counts."""
+    replan: Callable[[int | None, int | None], WindowPlan | FoldPlan] | None = None
+    """Places the windows for a trial's own validation length and step (when those are tuned)."""
     aggregate: str = "mean"
     """How window scores become the trial score (see ``metrics.aggregate``)."""
     aggregate_k: float = 1.0
@@ -94,23 +99,40 @@ class TrialSetup:
             target=split.dev.column(split.prepared.target).to_numpy(),
             feature_columns=split.prepared.feature_columns, target_column=split.prepared.target,
             model_name=model_name, metric=metric, windows_kind=config.windows.kind,
-            train_max=config.windows.max_train, validation=config.windows.validation,
-            step=config.windows.step_rows, gap=config.windows.gap, max_windows=config.windows.max_windows,
+            train_max=config.windows.max_train, validation=config.windows.max_validation,
+            step=config.windows.step_rows, gap=config.windows.max_gap, max_windows=config.windows.max_windows,
             plan=plan_for(split, config.windows, config.folds),
+            replan=_replanner(split, config) if {"validation", "step"} & set(config.windows.tuned) else None,
             aggregate=config.study.aggregate, aggregate_k=config.study.aggregate_k,
             recency_half_life=config.study.recency_half_life, also_minimize=tuple(config.study.also_minimize),
             trial_timeout_s=config.study.trial_timeout_s, window_timeout_s=config.study.window_timeout_s,
             retries=config.study.retries,
         )
 
-    def windows(self, train: int | str) -> list[Window]:
-        """The windows of a trial that trains on ``train`` (each carries its fold)."""
+    def windows(self, lengths: WindowLengths | int | str) -> list[Window]:
+        """The windows of a trial with these window lengths, or this train length (each carries its fold)."""
+        if not isinstance(lengths, WindowLengths):
+            lengths = WindowLengths(lengths)
+        gap = None if lengths.gap is None else trial_train(lengths.gap, "windows.gap")
         if self.plan is not None:
-            return self.plan.windows(trial_train(train))
+            plan = self.plan
+            if self.replan is not None and (lengths.validation is not None or lengths.step is not None):
+                plan = self.replan(lengths.validation, lengths.step)
+            return plan.windows(trial_train(lengths.train), gap)
+        validation = int(lengths.validation or self.validation)
         return make_windows(
-            len(self.target), kind=self.windows_kind, train=int(train), train_max=int(self.train_max),
-            validation=int(self.validation), step=int(self.step), gap=int(self.gap), max_windows=self.max_windows,
+            len(self.target), kind=self.windows_kind, train=int(lengths.train), train_max=int(self.train_max),
+            validation=validation, step=int(lengths.step or (validation if lengths.validation else self.step)),
+            gap=int(self.gap), max_windows=self.max_windows, trial_gap=gap,  # type: ignore[arg-type]
         )
+
+
+def _replanner(split: "Split", config: "MowConfig") -> Callable[[int | None, int | None], WindowPlan | FoldPlan]:
+    """Window placement per (validation, step) of a trial, each placed once."""
+    @functools.lru_cache(maxsize=64)
+    def replan(validation: int | None, step: int | None) -> WindowPlan | FoldPlan:
+        return plan_for(split, config.windows, config.folds, validation=validation, step=step)
+    return replan
 
 
 class Objective:
@@ -141,15 +163,14 @@ class Objective:
         prefix = f"{model}." if len(names) > 1 else ""
         params = {d.name.removeprefix(prefix): d.suggest(trial) for d in self.spaces[model]}
         trial.set_user_attr("model", model)
-        suggested = self.global_dims[TRAIN_ROWS].suggest(trial)
-        train = suggested if isinstance(suggested, str) else int(suggested)  # a count, or a span such as "90D"
+        lengths = WindowLengths.suggest(trial, self.global_dims)  # counts, or a span such as "90D"
         setup = self.setup
         if self.tune is not None and (self.tune.feature_subset or self.tune.max_lag is not None):
             setup = replace(setup, feature_columns=choose_features(trial, setup.feature_columns, self.tune))
         for attempt in range(setup.retries + 1):
             server = self.pool.acquire()
             try:
-                return run_trial(trial, server.client, setup, params, train, model=model)
+                return run_trial(trial, server.client, setup, params, lengths, model=model)
             except ModelServerError as lost:  # infrastructure: the server died or broke the protocol
                 interrupt.check()  # a Ctrl-C that a blocked gRPC call turned into an error
                 server, reason = self.pool.replace(server)
@@ -216,8 +237,8 @@ def row_selection(rows: slice | np.ndarray) -> types_pb2.RowSelection:
     return types_pb2.RowSelection(indices=types_pb2.RowIndices(rows=rows.tolist()))
 
 
-def run_trial(trial: optuna.Trial, client: ModelClient, setup: TrialSetup,
-              params: dict[str, Value], train: int | str, model: str | None = None) -> float | tuple[float, ...]:
+def run_trial(trial: optuna.Trial, client: ModelClient, setup: TrialSetup, params: dict[str, Value],
+              lengths: WindowLengths | int | str, model: str | None = None) -> float | tuple[float, ...]:
     """Run and score one trial; report each window's score to Optuna as it arrives.
 
     Returns the aggregated score, followed by the extra objectives of a
@@ -225,7 +246,7 @@ def run_trial(trial: optuna.Trial, client: ModelClient, setup: TrialSetup,
     InvalidParameters, TrialTimedOut, ModelServerError (infrastructure),
     or optuna.TrialPruned.
     """
-    windows = setup.windows(train)
+    windows = setup.windows(lengths)
     trial.set_user_attr("worker", WORKER_ID)
     trial.set_user_attr("model_params", params)
     trial.set_user_attr("features", list(setup.feature_columns))

@@ -19,6 +19,8 @@ Value = Union[bool, int, float, str]
 
 #: Name of the global train-length parameter in the Optuna study.
 TRAIN_ROWS = "windows.train"
+#: Names of the other window lengths a study may tune (``windows.gap = { low, high }``, ...).
+WINDOW_LENGTHS = ("windows.gap", "windows.validation", "windows.step")
 #: Name of the categorical parameter that picks the model when a study tunes several.
 MODEL_CHOICE = "model"
 
@@ -98,11 +100,41 @@ def model_spaces(specs: list[types_pb2.ModelSpec], overrides: dict[str, Any]) ->
 
 
 def global_space(windows: WindowsSection) -> list[Dimension]:
-    """Global parameters applied by the orchestrator (today: the train length)."""
-    if isinstance(windows.train, IntRange):
-        r = windows.train
-        return [Dimension(TRAIN_ROWS, "int", r.low, r.high, r.log, r.step)]
-    return [Dimension(TRAIN_ROWS, "fixed", value=windows.train)]
+    """Window lengths applied by the orchestrator: the train length (tuned or fixed), then
+    the gap, validation length and step where the config gives them as ranges."""
+    dims = []
+    for name in ("train", "gap", "validation", "step"):
+        value = getattr(windows, name)
+        if isinstance(value, IntRange):
+            dims.append(Dimension(f"windows.{name}", "int", value.low, value.high, value.log, value.step))
+        elif name == "train":
+            dims.append(Dimension(TRAIN_ROWS, "fixed", value=value))
+    return dims
+
+
+@dataclass(frozen=True)
+class WindowLengths:
+    """One trial's window lengths: counts, or span texts such as ``"90D"`` (None: the config's)."""
+
+    train: int | str
+    gap: int | None = None
+    validation: int | None = None
+    step: int | None = None
+
+    @classmethod
+    def suggest(cls, trial: optuna.Trial, dims: dict[str, Dimension]) -> "WindowLengths":
+        """Ask ``trial`` for each window length in ``dims`` (``windows.<name>``)."""
+        values = {name.removeprefix("windows."): dim.suggest(trial) for name, dim in dims.items()
+                  if name == TRAIN_ROWS or name in WINDOW_LENGTHS}
+        return cls.of(values)
+
+    @classmethod
+    def of(cls, params: dict[str, Any], default_train: int | str | None = None) -> "WindowLengths":
+        """From a trial's ``windows.<name>`` parameters, or from plain names."""
+        get = {k.removeprefix("windows."): v for k, v in params.items()}.get
+        train = get("train", default_train)
+        return cls(train if isinstance(train, str) else int(train),  # type: ignore[arg-type]
+                   *(None if get(n) is None else int(get(n)) for n in ("gap", "validation", "step")))
 
 
 def _declared(p: types_pb2.ParamSpec) -> Dimension:

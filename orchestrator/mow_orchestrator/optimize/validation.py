@@ -34,7 +34,7 @@ from ..errors import DataError, ModelFailure, ModelServerError
 from ..metrics import Metric
 from .baselines import Season, infer_season, naive_baselines
 from .objective import TrialSetup, stream_window_predictions, train_request
-from .search_space import TRAIN_ROWS, Dimension, Value
+from .search_space import Dimension, Value, WindowLengths
 
 #: Version of the ``validation`` study attribute's layout.
 VALIDATION_VERSION = 1
@@ -89,14 +89,15 @@ def validate_best(study: optuna.Study, inputs: ValidationInputs, client: ModelCl
     best = study.best_trial
     setup, split = inputs.setup, inputs.split
     params: dict[str, Value] = best.user_attrs.get("model_params", {})
-    train = best.params.get(TRAIN_ROWS, setup.train_max)  # rows, or a span such as "90D"
+    lengths = WindowLengths.of(best.params, default_train=setup.train_max)  # rows, or a span such as "90D"
+    train = lengths.train
     defaults = {d.name: d.value for d in inputs.model_dims if d.kind == "fixed"}
     shown_defaults = {**inputs.declared_defaults, **defaults}
     times = _times(split)
     season = inputs.season or infer_season(times)
     target = split.full.column(split.prepared.target).to_numpy(zero_copy_only=False)
 
-    windows = setup.windows(train)
+    windows = setup.windows(lengths)
     on_event(f"validation: retraining trial {best.number} and the model's defaults on {len(windows)} windows")
     tuned = _run(client, setup, params, windows, setup.dataset, target)
     default = _run(client, setup, defaults, windows, setup.dataset, target)
@@ -131,6 +132,7 @@ def validate_best(study: optuna.Study, inputs: ValidationInputs, client: ModelCl
         "params": params,
         "default_params": shown_defaults,
         "train": train,
+        "window_lengths": {k: v for k, v in asdict(lengths).items() if v is not None},
         "windows_kind": setup.windows_kind,
         "time_column": split.prepared.time_column,
         "season": asdict(season) if season else None,
@@ -139,7 +141,7 @@ def validate_best(study: optuna.Study, inputs: ValidationInputs, client: ModelCl
         "windows_error": tuned.error,
         "defaults_error": default.error,
         "max_score_difference_to_trial": max(reproduced) if reproduced else None,
-        "holdout": _holdout(inputs, client, params, defaults, train, target, times, season, parts, on_event),
+        "holdout": _holdout(inputs, client, params, defaults, lengths, target, times, season, parts, on_event),
     }
     if parts:
         pq.write_table(pa.concat_tables(parts, promote_options="default"), run_dir / PREDICTIONS_FILE)
@@ -149,13 +151,13 @@ def validate_best(study: optuna.Study, inputs: ValidationInputs, client: ModelCl
 
 
 def _holdout(inputs: ValidationInputs, client: ModelClient, params: dict[str, Value], defaults: dict[str, Value],
-             train: int | str, target: np.ndarray, times: np.ndarray | None, season: Season | None,
+             lengths: WindowLengths, target: np.ndarray, times: np.ndarray | None, season: Season | None,
              parts: list[pa.Table], on_event: Callable[[str], None]) -> dict[str, Any]:
     split, setup = inputs.split, inputs.setup
     if split.n_holdout == 0:
         return {"skipped": "holdout.fraction is 0: no rows were held out"}
     try:
-        window = _final_window(split, setup, train)
+        window = _final_window(split, setup, lengths)
     except DataError as exc:
         return {"error": str(exc), "holdout_rows": [split.n_dev, split.full.num_rows]}
     train_start, train_stop = window.train_start, window.train_stop
@@ -191,12 +193,13 @@ def _holdout(inputs: ValidationInputs, client: ModelClient, params: dict[str, Va
     }
 
 
-def _final_window(split: Split, setup: TrialSetup, train: int | str) -> Window:
-    """Train rows just before the holdout (same train length and gap as the trials), validate on the holdout."""
+def _final_window(split: Split, setup: TrialSetup, lengths: WindowLengths) -> Window:
+    """Train rows just before the holdout (same train length and gap as the trial), validate on the holdout."""
+    gap = setup.gap if lengths.gap is None else lengths.gap
     if setup.plan is not None:
-        return final_window(split, setup.plan, trial_train(train))
-    train_stop = split.n_dev - int(setup.gap)
-    train_start = 0 if setup.windows_kind == "expanding" else max(0, train_stop - int(train))
+        return final_window(split, setup.plan, trial_train(lengths.train), trial_train(gap, "windows.gap"))
+    train_stop = split.n_dev - int(gap)
+    train_start = 0 if setup.windows_kind == "expanding" else max(0, train_stop - int(lengths.train))
     return Window("holdout", train_start, train_stop, split.n_dev, split.full.num_rows)
 
 

@@ -287,7 +287,9 @@ def _holdout_table(report: dict[str, Any], h: dict[str, Any]) -> str:
 def _params_table(v: dict[str, Any]) -> str:
     names = list(dict.fromkeys([*v.get("params", {}), *v.get("default_params", {})]))
     rows = [[n, param_value(v["params"].get(n)), param_value(v.get("default_params", {}).get(n))] for n in names]
-    rows.append(["windows.train", _train_text(v["train"]), f"{_train_text(v['train'])} (same)"])
+    lengths = {"train": v["train"], **(v.get("window_lengths") or {})}
+    for name, value in lengths.items():
+        rows.append([f"windows.{name}", _train_text(value), f"{_train_text(value)} (same)"])
     return _table(["parameter", "tuned", "model default"], rows, numeric={1, 2})
 
 
