@@ -75,7 +75,7 @@ def child(mode: str, config: str) -> None:
     rows = raw.num_rows
     if mode == "split":
         prepared = prepare(raw, cfg.data, numeric_target=get_metric(cfg.study.metric).numeric_target,
-                           features=cfg.features, folds=cfg.folds)
+                           features=cfg.features, folds=cfg.folds, tune=cfg.tune)
         del raw  # as in the run: only the split is kept
         split = split_holdout(prepared, cfg.holdout)
         rows = split.n_dev + split.n_holdout

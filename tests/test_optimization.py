@@ -3,10 +3,12 @@ failure classes, retries, timeouts, resume, multi-objective, bad study settings.
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
 import optuna
+import pyarrow.parquet as pq
 import pytest
 from sklearn import metrics as sk
 
@@ -265,7 +267,7 @@ def test_gap_validation_and_step_are_tuned_window_lengths(tmp_path, marker):
                                    "validation": best.params["windows.validation"], "step": best.params["windows.step"]}
     rows = [w for w in v["windows"]]
     starts = [w["validation_rows"][0] for w in rows]
-    assert all(b - a == best.params["windows.step"] for a, b in zip(starts, starts[1:]))
+    assert all(b - a == best.params["windows.step"] for a, b in itertools.pairwise(starts))
     assert all(w["validation_rows"][0] - w["train_rows"][1] == best.params["windows.gap"] for w in rows)
     holdout = report["holdout"]
     assert holdout["holdout_rows"][0] - holdout["train_rows"][1] == best.params["windows.gap"]
@@ -281,6 +283,45 @@ def test_tuned_gap_keeps_every_trial_on_the_same_validation_rows(tmp_path, marke
         placements.add(tuple((w["id"], w["n_valid"]) for w in trial["windows"]))
         assert all(w["n_train"] == 60 for w in trial["windows"]), gap
     assert len(placements) == 1
+
+
+def test_a_no_change_forecast_of_the_differenced_target_scores_as_the_last_value(tmp_path, marker):
+    """diff: the model learns y[t] - y[t-1]; predicting 0 change is the last-value forecast, scored on y."""
+    config = write_config(tmp_path, model="zoo_models:SlowModel", model_path=ZOO, n_trials=2,
+                          extra="[model.params]\nseconds = 0.0\n\n[features]\ntarget_transform = \"diff\"\n")
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 0, result.stderr
+    run_dir, report = _report(tmp_path)
+    y = pq.read_table(run_dir / "predictions.parquet").to_pydict()
+    actual = dict(zip(y["row"], y["actual"], strict=True))
+    pairs = [(tuned, actual[row - 1]) for row, tuned in zip(y["row"], y["tuned"], strict=True) if row - 1 in actual]
+    assert len(pairs) > 100 and all(tuned == pytest.approx(previous) for tuned, previous in pairs)  # y[t-1] + 0
+    assert report["holdout"]["score"] == pytest.approx(report["holdout"]["default_score"])
+
+
+def test_scaling_rolling_windows_and_target_transform_are_tuned_from_columns_already_sent(tmp_path, marker):
+    config = write_config(tmp_path, n_trials=10, extra=(
+        '[features]\nrolling = { temp_min = { windows = [3, 7, 14] } }\n\n'
+        '[tune]\nscale = true\nmax_rolling = { low = 3, high = 14 }\ntarget_transform = ["none", "diff"]\n'))
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 0, result.stderr
+    run_dir, report = _report(tmp_path)
+    study = optuna.load_study(study_name="t", storage=f"sqlite:///{run_dir / 'study.db'}")
+    seen = {"features.scale": set(), "target.transform": set()}
+    for trial in study.trials:
+        features = trial.user_attrs["features"]
+        scaled = trial.params["features.scale"] == "expanding"
+        assert all(f.endswith("__scaled") == scaled for f in features), features
+        assert all(int(f.split("_roll")[1].split("_")[0]) <= trial.params["features.max_rolling"]
+                   for f in features if "_roll" in f)
+        assert trial.user_attrs.get("target_transform", "none") == trial.params["target.transform"]
+        assert trial.user_attrs["bytes_sent"] == 0
+        for name in seen:
+            seen[name].add(trial.params[name])
+    assert all(len(values) == 2 for values in seen.values()), seen
+    predictions = pq.read_table(run_dir / "predictions.parquet")
+    assert np.abs(predictions["tuned"].to_numpy() - predictions["actual"].to_numpy()).mean() < 5  # degrees, on the target's own scale
+    assert report["holdout"]["score"] < 5
 
 
 def test_rerun_with_another_setup_is_refused(tmp_path, marker):

@@ -247,6 +247,10 @@ class FeaturesSection(_Strict):
     scale: Literal["none", "expanding"] = "none"
     """``expanding``: every input column becomes ``(x - mean) / std`` with mean and std of the rows
     up to and including ``t`` (per series), so no future row enters."""
+    target_transform: Literal["none", "log1p", "diff"] = "none"
+    """What the model learns instead of the target: ``log1p`` (``log(1 + y)``; needs y > -1) or
+    ``diff`` (``y[t] - y[t-1]``, per series). MOW turns the predictions back (``expm1``, or adding
+    ``y[t-1]``) and scores them against the target itself, so every transform is scored alike."""
 
 
 class HoldoutSection(_Strict):
@@ -557,6 +561,19 @@ class TuneSection(_Strict):
     """Each input column is a yes/no parameter ``features.use.<column>`` (at least one is kept)."""
     max_lag: IntRange | None = None
     """Use only lag columns (``data.lags``) up to this many steps back: parameter ``features.max_lag``."""
+    max_rolling: IntRange | None = None
+    """Use only rolling columns (``features.rolling``) whose window is at most this many steps:
+    parameter ``features.max_rolling``."""
+    scale: bool = False
+    """Tune ``features.scale``: parameter ``features.scale`` picks ``none`` or ``expanding`` (the
+    dataset carries both forms of every input column, so no trial sends new data)."""
+    target_transform: list[Literal["none", "log1p", "diff"]] | None = Field(default=None, min_length=1)
+    """Tune ``features.target_transform`` among these choices: parameter ``target.transform``."""
+
+    @property
+    def any_tuned(self) -> bool:
+        """True when some feature parameter is tuned."""
+        return bool(self.feature_subset or self.max_lag or self.max_rolling or self.scale or self.target_transform)
 
 
 class MowConfig(_Strict):
@@ -590,6 +607,24 @@ class MowConfig(_Strict):
         if target in f.rolling and f.rolling[target].lag == 0:
             raise ValueError(f"features.rolling.{target}.lag: 0 would put the target of row t into its own "
                              "feature; use lag >= 1")
+        return self
+
+    @model_validator(mode="after")
+    def _tuned_features_exist(self) -> "MowConfig":
+        tune, f = self.tune, self.features
+        if tune.scale and "scale" in f.model_fields_set:
+            raise ValueError("tune.scale tries both values of features.scale; remove features.scale or tune.scale")
+        if tune.target_transform and "target_transform" in f.model_fields_set:
+            raise ValueError("tune.target_transform lists the choices of features.target_transform; "
+                             "remove one of the two")
+        if tune.max_rolling and not f.rolling:
+            raise ValueError("tune.max_rolling: there are no rolling features; add [features] rolling = {...}")
+        if tune.max_lag and not self.data.lags:
+            raise ValueError("tune.max_lag: there are no lag features; add data.lags = {...}")
+        transforms = set(tune.target_transform or [f.target_transform]) - {"none"}
+        if transforms and not METRICS[self.study.metric].numeric_target:
+            raise ValueError(f"features.target_transform: {sorted(transforms)[0]} applies to numeric targets, "
+                             f"not to the classification metric {self.study.metric!r}")
         return self
 
     @model_validator(mode="after")

@@ -56,7 +56,7 @@ def show(
         cfg = load_config(config)
         raw = read_table(resolve_source(cfg.data), cfg.data.format)
         prepared = prepare(raw, cfg.data, numeric_target=get_metric(cfg.study.metric).numeric_target,
-                           features=cfg.features, folds=cfg.folds)
+                           features=cfg.features, folds=cfg.folds, tune=cfg.tune)
         split = split_holdout(prepared, cfg.holdout)
         plan = plan_for(split, cfg.windows, cfg.folds)
         windows = plan.windows(trial_train(int(train) if train and train.strip().isdigit() else train) if train else None)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mow_orchestrator.config import DataSection, FeaturesSection, HoldoutSection, RollingFeature
+from mow_orchestrator.config import DataSection, FeaturesSection, HoldoutSection, RollingFeature, TuneSection
 from mow_orchestrator.data import prepare, split_holdout
 from mow_orchestrator.errors import ConfigError, DataError
 
@@ -92,6 +92,26 @@ def test_lags_are_per_series():
                     "y": [1.0, 10.0, 2.0, 20.0]})
     p = prepare(raw, _data(features=[], time_column="t", series_column="id", lags={"y": [1]}), numeric_target=True)
     assert p.table["y_lag1"].to_pylist() == [1.0, 10.0] and p.table["y"].to_pylist() == [2.0, 20.0]
+
+
+def test_target_transforms_are_columns_next_to_the_target():
+    raw = pa.table({"t": ["2024-01-01", "2024-01-01", "2024-01-02", "2024-01-02", "2024-01-03", "2024-01-03"],
+                    "id": ["a", "b", "a", "b", "a", "b"], "x": [0.0] * 6, "y": [1.0, 10.0, 2.0, 30.0, 4.0, 20.0]})
+    data = _data(time_column="t", series_column="id")
+    tune = TuneSection(target_transform=["none", "log1p", "diff"], scale=True)
+    p = prepare(raw, data, numeric_target=True, tune=tune)
+    assert p.target_columns == {"log1p": "y__log1p", "diff": "y__diff"}
+    assert p.table["y"].to_pylist() == [2.0, 30.0, 4.0, 20.0]  # diff: each series' first row has no y[t-1]
+    assert p.table["y__diff"].to_pylist() == [1.0, 20.0, 2.0, -10.0]  # per series
+    np.testing.assert_allclose(p.table["y__log1p"].to_numpy(), np.log1p([2.0, 30.0, 4.0, 20.0]))
+    assert p.scaled_columns == {"x": "x__scaled"} and "x" in p.table.column_names  # both forms
+    assert p.feature_columns == ("x",)
+
+
+def test_log1p_of_a_target_at_or_below_minus_one_names_the_row():
+    raw = pa.table({"x": [0.0, 1.0, 2.0], "y": [3.0, -1.0, 5.0]})
+    with pytest.raises(DataError, match=r"log1p needs 'y' > -1, but it is -1 in row 1 .*use 'diff' or 'none'"):
+        prepare(raw, _data(), numeric_target=True, features=FeaturesSection(target_transform="log1p"))
 
 
 def _prepared(n=20, repeats=1):

@@ -39,6 +39,13 @@ def test_tunable_train_length(tmp_path):
     assert config.windows.train == IntRange(low=10, high=50, step=10) and config.windows.max_train == 50
 
 
+def test_tunable_gap_validation_and_step(tmp_path):
+    config = load_config(_write(tmp_path, MINIMAL + "[windows]\ngap = { low = 0, high = 4 }\n"
+                                "validation = { low = 10, high = 30, step = 10 }\n"))
+    w = config.windows
+    assert w.tuned == ("gap", "validation") and w.max_gap == 4 and w.max_validation == 30 and w.step_rows == 30
+
+
 def test_overrides_apply_dotted_keys(tmp_path):
     config = load_config(_write(tmp_path, MINIMAL), {"study.n_trials": 3})
     assert config.study.n_trials == 3
@@ -56,6 +63,15 @@ def test_overrides_apply_dotted_keys(tmp_path):
         ("[holdout]\nfraction = 1.5\n", "holdout.fraction: Input should be less than 1"),
         ("[backend]\nkind = 'address'\n", "backend: the address backend needs addresses"),
         ("[model.params]\nalpha = { low = 1, high = 2, choices = [1] }\n", "give either choices or low/high"),
+        ("[windows]\ngap = { low = -1, high = 3 }\n", "windows.gap.low: Input should be greater than or equal to 0"),
+        ("[windows]\nvalidation = { low = 0, high = 3 }\n", "windows.validation.low: Input should be greater than"),
+        ("[features]\nscale = 'expanding'\n[tune]\nscale = true\n", "tune.scale tries both values of features.scale"),
+        ("[tune]\nmax_rolling = { low = 2, high = 5 }\n", "tune.max_rolling: there are no rolling features"),
+        ("[tune]\nmax_lag = { low = 2, high = 5 }\n", "tune.max_lag: there are no lag features"),
+        ("[tune]\ntarget_transform = []\n", "tune.target_transform: List should have at least 1 item"),
+        ("[tune]\ntarget_transform = ['log']\n", "tune.target_transform.0: Input should be 'none', 'log1p' or 'diff'"),
+        ("[study]\nmetric = 'accuracy'\n[features]\ntarget_transform = 'log1p'\n",
+         "features.target_transform: log1p applies to numeric targets, not to the classification metric 'accuracy'"),
     ],
 )
 def test_bad_values_name_the_field(tmp_path, extra, expected):

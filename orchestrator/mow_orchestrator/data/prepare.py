@@ -15,13 +15,13 @@ Errors name the column and the first offending rows; row numbers count from
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..config import DataSection, FeaturesSection, FoldsSection
+from ..config import DataSection, FeaturesSection, FoldsSection, TuneSection
 from ..errors import DataError
 from . import features as ft
 
@@ -35,15 +35,32 @@ class PreparedTable:
     target: str
     time_column: str | None
     series_column: str | None = None
+    scaled_columns: dict[str, str] = field(default_factory=dict)
+    """Input column -> its expanding-scaled form (``tune.scale``: both forms are in ``table``)."""
+    target_columns: dict[str, str] = field(default_factory=dict)
+    """Target transform (``log1p``, ``diff``) -> the column holding the transformed target."""
+
+
+#: Suffix of the expanding-scaled form of an input column (``tune.scale``).
+SCALED = "__scaled"
+
+
+def target_column_name(target: str, transform: str) -> str:
+    """The column that holds ``target`` transformed by ``transform`` (``none``: the target itself)."""
+    return target if transform == "none" else f"{target}__{transform}"
 
 
 def prepare(raw: pa.Table, data: DataSection, *, numeric_target: bool,
-            features: FeaturesSection | None = None, folds: FoldsSection | None = None) -> PreparedTable:
+            features: FeaturesSection | None = None, folds: FoldsSection | None = None,
+            tune: TuneSection | None = None) -> PreparedTable:
     """Select, convert, order, check and add features to the columns named by ``data``.
 
     ``folds``: its ``group_column`` and ``label_end_column`` (parsed like the time column) are
-    carried through unchanged, next to the time column; they are never features."""
+    carried through unchanged, next to the time column; they are never features.
+    ``tune``: tuned scaling adds the scaled form of every input column, tuned target transforms
+    add one transformed target column each, so every trial's choice is a column already there."""
     features = features or FeaturesSection()
+    tune = tune or TuneSection()
     params = feature_params(data, features)
     table = _select_and_rename(raw, data)
     carried = folds.columns if folds is not None else ()
@@ -85,20 +102,41 @@ def prepare(raw: pa.Table, data: DataSection, *, numeric_target: bool,
         for k in sorted(set(ks)):
             columns[f"{name}_diff{k}"] = pa.array(ft.diff(values[name], k, index))
     feature_columns = tuple(c for c in columns if c not in (data.time_column, data.series_column, *carried))
-    if params.scale == "expanding":
+    scaled_columns = {name: f"{name}{SCALED}" for name in feature_columns} if tune.scale else {}
+    if params.scale == "expanding" or tune.scale:
         for name in feature_columns:
-            columns[name] = pa.array(ft.expanding_scale(columns[name].to_numpy(zero_copy_only=False), index))
+            scaled = pa.array(ft.expanding_scale(columns[name].to_numpy(zero_copy_only=False), index))
+            columns[scaled_columns.get(name, name)] = scaled
     columns[data.target] = table.column(data.target).combine_chunks()
+    transforms = sorted(set(tune.target_transform or [features.target_transform]) - {"none"})
+    target_columns = {}
+    if transforms:
+        y = columns[data.target].to_numpy(zero_copy_only=False).astype(np.float64)
+        for transform in transforms:
+            target_columns[transform] = target_column_name(data.target, transform)
+            columns[target_columns[transform]] = pa.array(_transformed_target(y, transform, data.target, index))
     prepared = pa.table(columns)
 
-    warmup = params.warmup()
+    warmup = max(params.warmup(), 1 if "diff" in transforms else 0)  # diff: the first row has no y[t-1]
     if warmup:
         keep = index.position >= warmup
         if not keep.any():
             raise DataError(f"data.lags: features that look {warmup} rows back leave none of the {n} rows of any series; "
                             "use shorter lags or windows")
         prepared = prepared.slice(warmup) if data.series_column is None else prepared.filter(pa.array(keep))
-    return PreparedTable(prepared.combine_chunks(), feature_columns, data.target, data.time_column, data.series_column)
+    return PreparedTable(prepared.combine_chunks(), feature_columns, data.target, data.time_column, data.series_column,
+                         scaled_columns, target_columns)
+
+
+def _transformed_target(y: np.ndarray, transform: str, name: str, index: ft.SeriesIndex) -> np.ndarray:
+    """``log1p(y)``, or ``y[t] - y[t-1]`` per series (NaN on each series' first row, which warm-up drops)."""
+    if transform == "log1p":
+        bad = np.flatnonzero(~(y > -1))
+        if len(bad):
+            raise DataError(f"features.target_transform: log1p needs {name!r} > -1, but it is {y[bad[0]]:g} in row "
+                            f"{bad[0]} (counted after sorting; {len(bad)} row(s) in all); use 'diff' or 'none'")
+        return np.log1p(y)
+    return y - ft.lag(y, 1, index)
 
 
 def feature_params(data: DataSection, features: FeaturesSection) -> ft.FeatureParams:

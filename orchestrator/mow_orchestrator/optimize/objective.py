@@ -8,7 +8,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import grpc
@@ -26,6 +26,7 @@ from ..data import FoldPlan, Window, WindowPlan, make_windows, plan_for, trial_t
 from ..errors import InvalidParameters, ModelFailure, ModelServerError, SurplusTrial, TrialTimedOut
 from ..metrics import Metric, aggregate
 from .search_space import MODEL_CHOICE, Dimension, Value, WindowLengths, choose_features
+from .target_transform import TARGET_TRANSFORM, TargetTransform, target_transforms
 from .watchdog import Watchdog
 
 if TYPE_CHECKING:
@@ -84,6 +85,12 @@ class TrialSetup:
     window_timeout_s: float | None = None
     retries: int = 1
     """Times a trial is retried on a fresh server when its server died."""
+    transform: TargetTransform | None = None
+    """What the model learns instead of the target (None: the target itself); see ``target_transform``."""
+    transforms: dict[str, TargetTransform] = field(default_factory=dict)
+    """The target transforms the dataset holds a column for, by name (``tune.target_transform``)."""
+    scaled_columns: dict[str, str] = field(default_factory=dict)
+    """Input column -> its expanding-scaled column (``tune.scale``)."""
 
     def score(self, results: list["WindowResult"]) -> float:
         """The trial's score from its windows' scores, in window order."""
@@ -94,10 +101,13 @@ class TrialSetup:
     def from_config(cls, config: "MowConfig", split: "Split", model_name: str, metric: Metric,
                     dataset: EncodedDataset | None = None) -> "TrialSetup":
         """The setup of a study: development rows of ``split``, windows from ``config``."""
+        transforms = target_transforms(split)
+        transform = transforms[config.features.target_transform]
         return cls(
             dataset=dataset or EncodedDataset.from_table(split.dev),
             target=split.dev.column(split.prepared.target).to_numpy(),
-            feature_columns=split.prepared.feature_columns, target_column=split.prepared.target,
+            feature_columns=split.prepared.feature_columns, target_column=transform.column,
+            transform=transform, transforms=transforms, scaled_columns=split.prepared.scaled_columns,
             model_name=model_name, metric=metric, windows_kind=config.windows.kind,
             train_max=config.windows.max_train, validation=config.windows.max_validation,
             step=config.windows.step_rows, gap=config.windows.max_gap, max_windows=config.windows.max_windows,
@@ -108,6 +118,17 @@ class TrialSetup:
             trial_timeout_s=config.study.trial_timeout_s, window_timeout_s=config.study.window_timeout_s,
             retries=config.study.retries,
         )
+
+    def with_transform(self, name: str) -> "TrialSetup":
+        """This setup with the model learning the target transformed by ``name``."""
+        transform = self.transforms[name]
+        return replace(self, transform=transform, target_column=transform.column)
+
+    def for_trial(self, trial: optuna.trial.FrozenTrial) -> "TrialSetup":
+        """This setup with the input columns and target transform ``trial`` used."""
+        setup = replace(self, feature_columns=tuple(trial.user_attrs.get("features") or self.feature_columns))
+        name = trial.user_attrs.get("target_transform")
+        return setup.with_transform(name) if name in self.transforms else setup
 
     def windows(self, lengths: WindowLengths | int | str) -> list[Window]:
         """The windows of a trial with these window lengths, or this train length (each carries its fold)."""
@@ -165,8 +186,13 @@ class Objective:
         trial.set_user_attr("model", model)
         lengths = WindowLengths.suggest(trial, self.global_dims)  # counts, or a span such as "90D"
         setup = self.setup
-        if self.tune is not None and (self.tune.feature_subset or self.tune.max_lag is not None):
-            setup = replace(setup, feature_columns=choose_features(trial, setup.feature_columns, self.tune))
+        if self.tune is not None and self.tune.any_tuned:
+            columns = choose_features(trial, setup.feature_columns, self.tune, setup.scaled_columns)
+            setup = replace(setup, feature_columns=columns)
+            if self.tune.target_transform:
+                setup = setup.with_transform(trial.suggest_categorical(TARGET_TRANSFORM, self.tune.target_transform))
+        if setup.transform is not None and setup.transform.name != "none":
+            trial.set_user_attr("target_transform", setup.transform.name)
         for attempt in range(setup.retries + 1):
             server = self.pool.acquire()
             try:
@@ -259,7 +285,7 @@ def run_trial(trial: optuna.Trial, client: ModelClient, setup: TrialSetup, param
     multi_objective = bool(setup.also_minimize)
     try:
         with Watchdog(call, trial_s=setup.trial_timeout_s, window_s=setup.window_timeout_s) as watchdog:
-            for result in stream_window_results(call, setup.target, setup.metric, windows):
+            for result in stream_window_results(call, setup.target, setup.metric, windows, setup.transform):
                 watchdog.kick()
                 results.append(result)
                 if not multi_objective:
@@ -286,17 +312,20 @@ def run_trial(trial: optuna.Trial, client: ModelClient, setup: TrialSetup, param
     return (score, *(fit_seconds for _ in setup.also_minimize))
 
 
-def stream_window_results(call, target: np.ndarray, metric: Metric, windows: list[Window]):
+def stream_window_results(call, target: np.ndarray, metric: Metric, windows: list[Window],
+                          transform: TargetTransform | None = None):
     """Yield a WindowResult per window report; raise ModelFailure on a model error."""
-    for result, _ in stream_window_predictions(call, target, metric, windows):
+    for result, _ in stream_window_predictions(call, target, metric, windows, transform):
         yield result
 
 
-def stream_window_predictions(call, target: np.ndarray, metric: Metric, windows: list[Window]):
+def stream_window_predictions(call, target: np.ndarray, metric: Metric, windows: list[Window],
+                              transform: TargetTransform | None = None):
     """Like :func:`stream_window_results`, yielding ``(WindowResult, predictions)`` pairs.
 
-    ``predictions`` are the values the model returned for the window's
-    validation rows, in row order (numbers, or labels for classification).
+    ``predictions`` are the values the model returned for the window's validation rows, in
+    row order (numbers, or labels for classification), turned back to the target's own scale
+    when the model learned a transformed target (``transform``).
     """
     by_id = {w.id: w for w in windows}
     try:
@@ -308,6 +337,8 @@ def stream_window_predictions(call, target: np.ndarray, metric: Metric, windows:
                     raise ModelFailure(e.type, e.message, e.traceback, e.window_id)
                 window = by_id[w_report.window_id]
                 predictions = ipc_to_predictions(w_report.predictions)
+                if transform is not None:
+                    predictions = transform.inverse(predictions, window.valid_index())
                 y_train = target[window.train_index()] if metric.needs_train else None
                 score = metric(target[window.valid_index()], predictions, y_train)
                 yield (WindowResult(window.id, window.fold, score, w_report.fit_seconds,

@@ -183,18 +183,28 @@ def _checked(dim: Dimension, where: str) -> Dimension:
 USE_FEATURE = "features.use."
 #: Name of the ``tune.max_lag`` parameter.
 MAX_LAG = "features.max_lag"
+#: Name of the ``tune.max_rolling`` parameter.
+MAX_ROLLING = "features.max_rolling"
+#: Name of the ``tune.scale`` parameter.
+SCALE = "features.scale"
 _LAG = re.compile(r"_lag(\d+)$")
+_ROLLING = re.compile(r"_roll(\d+)_[a-z]+$")
 
 
-def choose_features(trial: optuna.Trial, columns: tuple[str, ...], tune: TuneSection) -> tuple[str, ...]:
-    """The input columns of one trial (define-by-run): lags up to ``features.max_lag``, then
-    the columns whose ``features.use.<column>`` is true; never none."""
+def choose_features(trial: optuna.Trial, columns: tuple[str, ...], tune: TuneSection,
+                    scaled: dict[str, str] | None = None) -> tuple[str, ...]:
+    """The input columns of one trial (define-by-run): lags up to ``features.max_lag``, rolling
+    windows up to ``features.max_rolling``, then the columns whose ``features.use.<column>`` is
+    true (never none); with ``features.scale = expanding``, their scaled forms (``scaled``)."""
     chosen = list(columns)
-    if tune.max_lag is not None:
-        r = tune.max_lag
-        max_lag = trial.suggest_int(MAX_LAG, r.low, r.high, step=r.step, log=r.log)
-        chosen = [c for c in chosen if not (m := _LAG.search(c)) or int(m.group(1)) <= max_lag]
+    for dim, pattern, r in ((MAX_LAG, _LAG, tune.max_lag), (MAX_ROLLING, _ROLLING, tune.max_rolling)):
+        if r is not None:
+            longest = trial.suggest_int(dim, r.low, r.high, step=r.step, log=r.log)
+            chosen = [c for c in chosen if not (m := pattern.search(c)) or int(m.group(1)) <= longest]
     if tune.feature_subset:
         kept = [c for c in chosen if trial.suggest_categorical(f"{USE_FEATURE}{c}", (True, False))]
         chosen = kept or chosen[:1]
-    return tuple(chosen or columns)
+    chosen = chosen or list(columns)
+    if tune.scale and trial.suggest_categorical(SCALE, ("none", "expanding")) == "expanding":
+        chosen = [(scaled or {}).get(c, c) for c in chosen]
+    return tuple(chosen)

@@ -53,7 +53,7 @@ def load_split(config: MowConfig, metric: Metric) -> Split:
     """Read, prepare and split the dataset; checks that at least one window fits."""
     raw = read_table(resolve_source(config.data), config.data.format)
     prepared = prepare(raw, config.data, numeric_target=metric.numeric_target, features=config.features,
-                       folds=config.folds)
+                       folds=config.folds, tune=config.tune)
     split = split_holdout(prepared, config.holdout)
     plan_for(split, config.windows, config.folds)  # raises when a fold holds no window
     return split
@@ -135,7 +135,7 @@ def run_study(
         spec = _best_model(study, specs)  # with several models: validate the one the best trial chose
         prefix = f"{spec.name}." if len(specs) > 1 else ""
         inputs = ValidationInputs(
-            split=split, setup=replace(setup, model_name=spec.name, feature_columns=_best_features(study, setup)),
+            split=split, setup=replace(_best_setup(study, setup), model_name=spec.name),
             task=_task(spec.task, metric),
             model_dims=[replace(d, name=d.name.removeprefix(prefix)) for d in spaces[spec.name]],
             declared_defaults={p.name: decode_value(p.default) for p in spec.params if p.HasField("default")},
@@ -172,12 +172,13 @@ def _model_specs(server: RunningModel, config: MowConfig, metric: Metric) -> lis
     return specs
 
 
-def _best_features(study: optuna.Study, setup: TrialSetup) -> tuple[str, ...]:
-    """The input columns the best trial used (all of them when there is no best trial)."""
+def _best_setup(study: optuna.Study, setup: TrialSetup) -> TrialSetup:
+    """The setup with the input columns and target transform the best trial used (as it is
+    when there is no best trial)."""
     try:
-        return tuple(study.best_trial.user_attrs.get("features") or setup.feature_columns)
+        return setup.for_trial(study.best_trial)
     except (ValueError, RuntimeError):
-        return setup.feature_columns
+        return setup
 
 
 def _best_model(study: optuna.Study, specs: list):

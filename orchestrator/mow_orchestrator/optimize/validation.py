@@ -224,7 +224,7 @@ def _run(client: ModelClient, setup: TrialSetup, params: dict[str, Value], windo
     run = _Run({}, {}, {}, {})
     call = client.train(train_request(setup, params, windows, dataset=dataset))
     try:
-        for result, predictions in stream_window_predictions(call, target, setup.metric, windows):
+        for result, predictions in stream_window_predictions(call, target, setup.metric, windows, setup.transform):
             run.scores[result.id] = result.score
             run.predictions[result.id] = predictions
             run.fit_s[result.id] = result.fit_s
