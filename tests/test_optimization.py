@@ -207,6 +207,55 @@ def test_two_models_in_one_study_with_conditional_parameters(tmp_path, marker):
     assert report["validation"]["trial"] == report["best"]["number"]
 
 
+def test_one_study_per_model_and_a_report_that_compares_them(tmp_path, marker):
+    from support import ROOT
+
+    config = write_config(tmp_path, model="model:RidgeForecaster", model_path=ROOT / "examples" / "seattle_weather",
+                          n_trials=3)
+    text = config.read_text().replace(
+        'entrypoint = "model:RidgeForecaster"',
+        'entrypoint = ["model:RidgeForecaster", "model:GradientBoostingForecaster"]\n'
+        'name = ["RidgeForecaster", "GradientBoostingForecaster"]\nsearch = "each"',
+    )
+    config.write_text(text + '\n[model.params]\n"GradientBoostingForecaster.max_iter" = { low = 10, high = 20 }\n')
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 0, result.stderr
+    assert "one study per model" in result.stdout
+    run_dir, report = _report(tmp_path)
+    assert report["kind"] == "comparison" and report["metric"] == "rmse"
+    storage = f"sqlite:///{run_dir / 'study.db'}"
+    names = sorted(s.study_name for s in optuna.get_all_study_summaries(storage))
+    assert names == ["t.GradientBoostingForecaster", "t.RidgeForecaster"]
+    rows = {r["model"]: r for r in report["models"]}
+    for model in ("RidgeForecaster", "GradientBoostingForecaster"):
+        study = optuna.load_study(study_name=f"t.{model}", storage=storage)
+        assert len(study.trials) == 3
+        own = {k for t in study.trials for k in t.params} - {"windows.train"}
+        assert own and not any("." in k for k in own)  # one model per study: its parameters' own names
+        per_model = json.loads((run_dir / model / "report.json").read_text())
+        assert per_model["best"]["value"] == pytest.approx(study.best_value) == pytest.approx(rows[model]["best_value"])
+        assert rows[model]["holdout_score"] == pytest.approx(per_model["holdout"]["score"])
+        assert (run_dir / model / "report.html").is_file()
+    best = min(rows.values(), key=lambda r: r["best_value"])
+    assert report["best_model"] == best["model"] and report["message"].startswith(best["model"])
+    html = (run_dir / "report.html").read_text()
+    assert "href='RidgeForecaster/report.html'" in html
+    assert_no_leftovers(marker)
+
+    (run_dir / "report.json").unlink()
+    rebuilt = run_cli("report", str(run_dir), marker=marker)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert json.loads((run_dir / "report.json").read_text())["models"] == report["models"]
+
+
+def test_one_study_per_model_needs_two_models(tmp_path, marker):
+    config = write_config(tmp_path, extra="")
+    config.write_text(config.read_text().replace('[model]\n', '[model]\nsearch = "each"\n'))
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 2
+    assert "search = 'each' runs one study per model: list two or more in name = [...]" in result.stderr
+
+
 def test_unknown_model_in_overrides_exits_2(tmp_path, marker):
     config = write_config(tmp_path, model="zoo_models:MeanModel", model_path=ZOO, n_trials=1)
     text = config.read_text().replace('entrypoint = "zoo_models:MeanModel"',

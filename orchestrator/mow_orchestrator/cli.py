@@ -96,7 +96,8 @@ def run(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
         )
         with progress:  # shown from the first trial on; stopped on every exit
-            task = progress.add_task("trials", total=cfg.study.n_trials, visible=False)
+            studies = len(cfg.model.names or []) if cfg.model.search == "each" else 1  # one study per model
+            task = progress.add_task("trials", total=cfg.study.n_trials * studies, visible=False)
 
             def advance(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
                 try:

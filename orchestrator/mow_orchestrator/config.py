@@ -470,9 +470,12 @@ class ModelSection(_Strict):
     path: Path = Path(".")
     """Directory put on the model server's PYTHONPATH (and its working directory)."""
     name: str | list[str] | None = None
-    """Which served model to train (default: the only one). A list tunes several models in one
-    study: the model is a categorical parameter ``model`` and each model's parameters, named
-    ``<model>.<param>``, are sampled only when that model is chosen."""
+    """Which served model to train (default: the only one). A list tunes several models (see ``search``)."""
+    search: Literal["choose", "each"] = "choose"
+    """With several models: ``choose`` tunes them in one study, where the model is a categorical
+    parameter ``model`` and each model's parameters, named ``<model>.<param>``, are sampled only
+    when that model is chosen; ``each`` runs one study per model (``<study.name>.<model>``, each
+    with ``n_trials`` and reports in ``<run>/<model>/``) and a report that compares them."""
     params: dict[
         str,
         Annotated[
@@ -483,6 +486,12 @@ class ModelSection(_Strict):
     """Search space changes: a fixed value, new bounds ``{ low, high, log, step }``,
     or ``{ choices = [...] }``; an undeclared name adds a parameter. With several models,
     ``"Model.param"`` changes one model's parameter; a plain name, every model that declares it."""
+
+    @model_validator(mode="after")
+    def _each_needs_models(self) -> "ModelSection":
+        if self.search == "each" and len(self.names or []) < 2:
+            raise ValueError("search = 'each' runs one study per model: list two or more in name = [...]")
+        return self
 
     @property
     def entrypoints(self) -> list[str]:

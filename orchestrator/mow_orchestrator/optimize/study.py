@@ -25,7 +25,7 @@ from ..containers import ModelPool, RunningModel, make_backend
 from ..data import Split, plan_for, prepare, read_table, resolve_source, split_holdout
 from ..errors import ConfigError, ModelFailure, ModelStartError, MowError
 from ..metrics import Metric, get_metric
-from ..reports import ReportPaths, write_reports
+from ..reports import ReportPaths, write_comparison, write_reports
 from .objective import Objective, TrialSetup
 from .search_space import global_space, model_spaces
 from .validation import ValidationInputs, validate_best
@@ -69,6 +69,25 @@ def study_dir(config: MowConfig) -> Path:
     return run_dir
 
 
+@dataclass(frozen=True)
+class StudyUnit:
+    """One Optuna study of a run: every listed model (``model.search = "choose"``) or one of them (``"each"``)."""
+
+    name: str
+    run_dir: Path
+    """Where this study's reports (and ``predictions.parquet``) go."""
+    model: str | None = None
+    """The one model this study tunes; None: the config's models."""
+
+
+def study_units(config: MowConfig, run_dir: Path) -> list[StudyUnit]:
+    """The studies a run holds: one, or with ``model.search = "each"`` one per model
+    (``<study.name>.<model>``, reports in ``<run_dir>/<model>/``), all in the same storage."""
+    if config.model.search == "each":
+        return [StudyUnit(f"{config.study.name}.{m}", run_dir / m, m) for m in config.model.names or []]
+    return [StudyUnit(config.study.name, run_dir)]
+
+
 def run_study(
     config: MowConfig,
     *,
@@ -90,6 +109,9 @@ def run_study(
         validate: after the trials, validate the best configuration and score the holdout
             (``False`` for extra workers that only run trials).
 
+    With ``model.search = "each"`` every model gets a study of its own (see :func:`study_units`),
+    one after the other on the same servers, and ``report.json`` in ``run_dir`` compares them.
+
     Raises:
         UserError: bad config or data, or a model that does not start; nothing
             is left running.
@@ -98,56 +120,90 @@ def run_study(
     split = load_split(config, metric)
     run_dir = run_dir or study_dir(config)
     storage = config.study.storage or f"sqlite:///{run_dir / 'study.db'}"
-    study = open_study(config, storage)  # bad storage, directions or a changed setup fail here, before any server starts
+    units = study_units(config, run_dir)
+    # bad storage, directions or a changed setup fail here, before any server starts
+    studies = [open_study(config, storage, unit.name) for unit in units]
     if config.source:
         shutil.copyfile(config.source, run_dir / "config.toml")
     dev = EncodedDataset.from_table(split.dev)
     on_event(f"data: {split.n_dev} development rows, {split.n_holdout} held out, {len(split.prepared.feature_columns)} features")
 
     backend = make_backend(config, run_dir / "logs", run_id=run_dir.name)
+    stopped: list[str] = []
     with ModelPool(backend, config.backend.workers, on_event) as pool:
         servers = pool.servers  # live list: a server that dies is replaced in it
         specs = _model_specs(servers[0], config, metric)
-        spec = specs[0]
         on_event(f"model: {', '.join(f'{s.name} ({_task(s.task, metric)})' for s in specs)} on "
                  f"{config.backend.workers} {config.backend.kind} worker(s): {', '.join(s.description for s in servers)}")
-        setup = TrialSetup.from_config(config, split, spec.name, metric, dev)
+        setup = TrialSetup.from_config(config, split, specs[0].name, metric, dev)
         spaces, global_dims = model_spaces(specs, config.model.params), global_space(config.windows)
-        study.set_user_attr("metric", metric.name)
-        study.set_user_attr("model", spec.name if len(specs) == 1 else [s.name for s in specs])
-        study.set_user_attr("n_dev_rows", split.n_dev)
-        study.set_user_attr("n_holdout_rows", split.n_holdout)
-        study.set_user_attr("task", _task(spec.task, metric))
-        study.set_user_attr("dataset_bytes", dev.ipc.size)  # Arrow IPC, sent once per server
         pool.upload(dev)  # data crosses the wire once per server, before any trial
-        objective = Objective(setup, spaces, global_dims, pool, config.tune, n_trials=config.study.n_trials)
         on_optimize_start()
-        stopped: TooManyFailures | None = None
-        try:
-            with interrupt.deferred():  # a signal must not land inside Optuna's own bookkeeping
-                optimize(study, objective, config, callbacks, on_event)
-        except TooManyFailures as exc:
-            stopped = exc  # the reports are still written; RunResult.stopped says why the run ended early
-        interrupt.check()
-        if not validate:
-            return RunResult(run_dir, storage, study.study_name, {}, None, stopped and str(stopped))
-        target_lags = config.data.lags.get(split.prepared.target, [])
-        spec = _best_model(study, specs)  # with several models: validate the one the best trial chose
-        prefix = f"{spec.name}." if len(specs) > 1 else ""
-        inputs = ValidationInputs(
-            split=split, setup=replace(_best_setup(study, setup), model_name=spec.name),
-            task=_task(spec.task, metric),
-            model_dims=[replace(d, name=d.name.removeprefix(prefix)) for d in spaces[spec.name]],
-            declared_defaults={p.name: decode_value(p.default) for p in spec.params if p.HasField("default")},
-            target_lag=min(target_lags) if target_lags else None,
-        )
-        validation = validate_best(study, inputs, servers[0].client, run_dir, on_event)
-        if validation is not None:
-            study.set_user_attr("validation", validation)
-        interrupt.check()
+        for unit, study in zip(units, studies, strict=True):
+            if unit.model is not None:
+                on_event(f"study {unit.name!r}: model {unit.model}")
+            unit_specs, unit_spaces = _unit_space(unit, specs, spaces)
+            reason = _run_unit(config, study, unit, replace(setup, model_name=unit_specs[0].name), split, metric,
+                               unit_specs, unit_spaces, global_dims, pool, callbacks, on_event, validate)
+            if reason:
+                stopped.append(reason if unit.model is None else f"{unit.model}: {reason}")
+    stop_reason = "; ".join(stopped) or None
+    if not validate:
+        return RunResult(run_dir, storage, config.study.name, {}, None, stop_reason)
+    written = [write_reports(study, unit.run_dir) for unit, study in zip(units, studies, strict=True)]
+    if len(units) == 1:
+        return RunResult(run_dir, storage, studies[0].study_name, written[0].data, written[0], stop_reason)
+    paths = write_comparison(run_dir, config.study.name, [(u.model, u.run_dir, p) for u, p in zip(units, written, strict=True)],
+                             storage=storage)
+    return RunResult(run_dir, storage, config.study.name, paths.data, paths, stop_reason)
 
-    paths = write_reports(study, run_dir)
-    return RunResult(run_dir, storage, study.study_name, paths.data, paths, stopped and str(stopped))
+
+def _unit_space(unit: StudyUnit, specs: list, spaces: dict[str, list]) -> tuple[list, dict[str, list]]:
+    """The specs and search spaces of one study: all of them, or one model's with its parameters'
+    own names (``alpha``, not ``Ridge.alpha``: that study tunes one model)."""
+    if unit.model is None:
+        return specs, spaces
+    dims = [replace(d, name=d.name.removeprefix(f"{unit.model}.")) for d in spaces[unit.model]]
+    return [s for s in specs if s.name == unit.model], {unit.model: dims}
+
+
+def _run_unit(config: MowConfig, study: optuna.Study, unit: StudyUnit, setup: TrialSetup, split: Split,
+              metric: Metric, specs: list, spaces: dict[str, list], global_dims: list, pool: ModelPool,
+              callbacks: Sequence[TrialCallback], on_event: Callable[[str], None], validate: bool) -> str | None:
+    """Run one study's trials, then validate its best configuration; returns why it stopped early (or None)."""
+    spec = specs[0]
+    unit.run_dir.mkdir(parents=True, exist_ok=True)
+    study.set_user_attr("metric", metric.name)
+    study.set_user_attr("model", spec.name if len(specs) == 1 else [s.name for s in specs])
+    study.set_user_attr("n_dev_rows", split.n_dev)
+    study.set_user_attr("n_holdout_rows", split.n_holdout)
+    study.set_user_attr("task", _task(spec.task, metric))
+    study.set_user_attr("dataset_bytes", setup.dataset.ipc.size)  # Arrow IPC, sent once per server
+    objective = Objective(setup, spaces, global_dims, pool, config.tune, n_trials=config.study.n_trials)
+    stopped: TooManyFailures | None = None
+    try:
+        with interrupt.deferred():  # a signal must not land inside Optuna's own bookkeeping
+            optimize(study, objective, config, callbacks, on_event)
+    except TooManyFailures as exc:
+        stopped = exc  # the reports are still written; RunResult.stopped says why the run ended early
+    interrupt.check()
+    if not validate:
+        return stopped and str(stopped)
+    target_lags = config.data.lags.get(split.prepared.target, [])
+    spec = _best_model(study, specs)  # with several models: validate the one the best trial chose
+    prefix = f"{spec.name}." if len(specs) > 1 else ""
+    inputs = ValidationInputs(
+        split=split, setup=replace(_best_setup(study, setup), model_name=spec.name),
+        task=_task(spec.task, metric),
+        model_dims=[replace(d, name=d.name.removeprefix(prefix)) for d in spaces[spec.name]],
+        declared_defaults={p.name: decode_value(p.default) for p in spec.params if p.HasField("default")},
+        target_lag=min(target_lags) if target_lags else None,
+    )
+    validation = validate_best(study, inputs, pool.servers[0].client, unit.run_dir, on_event)
+    if validation is not None:
+        study.set_user_attr("validation", validation)
+    interrupt.check()
+    return stopped and str(stopped)
 
 
 def _model_specs(server: RunningModel, config: MowConfig, metric: Metric) -> list:
@@ -197,14 +253,16 @@ def _task(kind: int, metric: Metric) -> str:
     return _TASK_NAMES.get(kind) or ("regression" if metric.numeric_target else "classification")
 
 
-def open_study(config: MowConfig, storage_url: str) -> optuna.Study:
-    """Create the study, or load it to continue; RDB storages get heartbeats so that a
-    trial left RUNNING by a killed orchestrator is failed (and retried) by the next run.
+def open_study(config: MowConfig, storage_url: str, name: str | None = None) -> optuna.Study:
+    """Create the study (``name``, default ``study.name``), or load it to continue; RDB storages
+    get heartbeats so that a trial left RUNNING by a killed orchestrator is failed (and retried)
+    by the next run.
 
     Raises:
         ConfigError: the storage cannot be opened, or the study exists with other directions.
     """
     study_cfg = config.study
+    name = name or study_cfg.name
     for attempt in range(3):  # workers starting together race to create the tables: the loser retries
         try:
             storage = _rdb_storage(storage_url, study_cfg.heartbeat_s, study_cfg.retries) \
@@ -218,15 +276,15 @@ def open_study(config: MowConfig, storage_url: str) -> optuna.Study:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ConfigError(f"study.storage: cannot open {_redact(storage_url)}: {first}") from None
     directions = study_cfg.directions
-    if study_cfg.name in existing:
-        stored = [d.name.lower() for d in existing[study_cfg.name].directions]
+    if name in existing:
+        stored = [d.name.lower() for d in existing[name].directions]
         if stored != directions:
             raise ConfigError(
-                f"study.name: study {study_cfg.name!r} already exists in {_redact(storage_url)} with directions "
+                f"study.name: study {name!r} already exists in {_redact(storage_url)} with directions "
                 f"{stored}, not {directions}; choose another study.name or storage"
             )
     study = optuna.create_study(
-        storage=storage, study_name=study_cfg.name, directions=directions,
+        storage=storage, study_name=name, directions=directions,
         sampler=optuna.samplers.TPESampler(seed=study_cfg.seed), pruner=make_pruner(config), load_if_exists=True,
     )
     signature = study_signature(config)
@@ -237,7 +295,7 @@ def open_study(config: MowConfig, storage_url: str) -> optuna.Study:
         changes = "; ".join(f"{key}: {_short(stored.get(key))} -> {_short(signature.get(key))}"
                             for key in sorted(set(stored) | set(signature)) if stored.get(key) != signature.get(key))
         raise ConfigError(
-            f"study.name: study {study_cfg.name!r} in {_redact(storage_url)} was run with another setup ({changes}); "
+            f"study.name: study {name!r} in {_redact(storage_url)} was run with another setup ({changes}); "
             "its trials would not be comparable: choose a new study.name or remove the old study"
         )
     return study

@@ -6,6 +6,9 @@
 - ``report.html``: one self-contained page with the charts (plotly.js embedded, opens offline);
 - ``report.md``: a Markdown summary.
 
+A run with one study per model (``model.search = "each"``) has these files in each model's
+folder, and in the run directory a comparison of the models (:func:`write_comparison`).
+
 They can be rebuilt at any time (``mow-orchestrate report RUN_DIR``).
 """
 
@@ -18,13 +21,14 @@ from typing import Any
 
 import optuna
 
+from .comparison import build_comparison, write_comparison_files
 from .data import REPORT_VERSION, build_report, no_study_report
 from .figures import Skipped, build_figures
 from .html import render_html
 from .json_report import write_report
 from .markdown import render_markdown
 
-__all__ = ["REPORT_VERSION", "ReportPaths", "build_report", "write_no_study_reports", "write_reports"]
+__all__ = ["REPORT_VERSION", "ReportPaths", "build_report", "write_comparison", "write_no_study_reports", "write_reports"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,17 @@ def write_reports(study: optuna.Study, run_dir: Path, *, storage: str | None = N
     """Build the report of ``study`` and write its JSON, HTML and Markdown files into ``run_dir``."""
     report = build_report(study)
     return _write(report, study, run_dir, storage)
+
+
+def write_comparison(run_dir: Path, name: str, entries: list[tuple[str, Path, ReportPaths]], *,
+                     storage: str | None = None) -> ReportPaths:
+    """The report that compares the per-model studies of a run (``model.search = "each"``);
+    ``entries`` are ``(model, its folder, its written reports)``."""
+    report = build_comparison(name, [(model, folder, paths.data) for model, folder, paths in entries])
+    if storage:
+        report["files"] = {"storage": storage}
+    json_path, html_path, md_path = write_comparison_files(report, run_dir)
+    return ReportPaths(json_path, html_path, md_path, report)
 
 
 def write_no_study_reports(run_dir: Path, reason: str) -> ReportPaths:

@@ -8,7 +8,7 @@ from pathlib import Path
 import optuna
 
 from ..errors import UserError
-from . import ReportPaths, write_no_study_reports, write_reports
+from . import ReportPaths, write_comparison, write_no_study_reports, write_reports
 
 
 class NoStudyError(UserError):
@@ -35,6 +35,9 @@ def find_storage(run_dir: Path) -> str | None:
 def rebuild_reports(run_dir: Path, study_name: str | None = None) -> ReportPaths:
     """Write report.json, report.html and report.md of the run in ``run_dir`` again.
 
+    A run with one study per model (studies ``<run folder>.<model>``) gets each model's reports
+    in its folder again, and the comparison in ``run_dir``.
+
     Raises:
         UserError: ``run_dir`` is not a folder, its storage does not open, or
             it holds several studies and ``study_name`` names none of them.
@@ -58,9 +61,24 @@ def rebuild_reports(run_dir: Path, study_name: str | None = None) -> ReportPaths
     if not names:
         reason = f"{storage} holds no study (the run stopped before its first trial was stored)"
         raise NoStudyError(reason, write_no_study_reports(run_dir, reason))
+    per_model = [n for n in names if n.startswith(f"{run_dir.name}.")]
+    if study_name is None and len(names) > 1 and per_model == names:  # model.search = "each"
+        return _rebuild_comparison(run_dir, storage, names)
     name = study_name or (names[0] if len(names) == 1 else None)
     if name not in names:
         raise UserError(f"{storage}: no study {study_name!r}; studies there: {', '.join(names)}" if study_name
                         else f"{storage}: choose a study with --study-name: {', '.join(names)}")
     study = optuna.load_study(study_name=name, storage=storage)
     return write_reports(study, run_dir, storage=storage)
+
+
+def _rebuild_comparison(run_dir: Path, storage: str, names: list[str]) -> ReportPaths:
+    """Each model's reports in its folder, then the comparison in ``run_dir``."""
+    written = []
+    for name in names:
+        model = name.removeprefix(f"{run_dir.name}.")
+        folder = run_dir / model
+        folder.mkdir(exist_ok=True)
+        written.append((model, folder, write_reports(optuna.load_study(study_name=name, storage=storage), folder,
+                                                     storage=storage)))
+    return write_comparison(run_dir, run_dir.name, written, storage=storage)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -12,6 +13,9 @@ from .text import fmt, gain_phrase, param_value
 
 
 def print_summary(report: dict[str, Any], console: Console) -> None:
+    if report.get("kind") == "comparison":
+        _print_comparison(report, console)
+        return
     if report["status"] == "no_study":
         console.print(f"[red]{escape(report['message'])}[/]")
         return
@@ -69,3 +73,19 @@ def print_summary(report: dict[str, Any], console: Console) -> None:
     validation = report.get("validation") or {}
     if validation.get("windows_error"):
         console.print(f"[red]Retraining the best configuration failed:[/] {escape(validation['windows_error'])}")
+
+
+def _print_comparison(report: dict[str, Any], console: Console) -> None:
+    """One line per model of a run with one study per model, the best first."""
+    console.print(f"[bold]{escape(report['study'])}[/]: one study per model — metric {report['metric']} "
+                  f"({report['direction']})")
+    table = Table(box=box.SIMPLE_HEAD)
+    for column in ("model", "validation", "holdout", "ok/pruned/failed"):
+        table.add_column(column, justify="right" if column in ("validation", "holdout") else "left")
+    for r in report["models"]:
+        c = r["counts"] or {}
+        name = f"[bold]{escape(r['model'])}[/]" if r["model"] == report["best_model"] else escape(r["model"])
+        table.add_row(name, fmt(r["best_value"]), fmt(r["holdout_score"]),
+                      f"{c.get('complete', 0)}/{c.get('pruned', 0)}/{c.get('fail', 0)}")
+    console.print(table)
+    console.print(escape(report["message"]))
