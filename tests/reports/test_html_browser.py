@@ -75,3 +75,26 @@ def test_failed_run_report_says_why_in_the_browser(failed_run):
         banner = browser.evaluate('document.querySelector("#status").innerText')
         assert "None of the 3 trials completed" in banner and "boom in fit" in banner
         assert browser.evaluate('document.querySelector("#status").dataset.status') == "no_completed_trial"
+
+
+def test_comparison_report_links_each_model_and_draws_its_chart(tmp_path):
+    from .conftest import run_cli, study_config
+
+    config = study_config(tmp_path, n_trials=3,
+                          extra='[model.params]\n"GradientBoostingForecaster.max_iter" = { low = 10, high = 20 }\n')
+    config.write_text(config.read_text().replace(
+        'entrypoint = "model:RidgeForecaster"',
+        'entrypoint = ["model:RidgeForecaster", "model:GradientBoostingForecaster"]\n'
+        'name = ["RidgeForecaster", "GradientBoostingForecaster"]\nsearch = "each"'))
+    result = run_cli("run", str(config))
+    assert result.returncode == 0, result.stderr
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    with Browser(CHROMIUM) as browser:
+        page = browser.open((run_dir / "report.html").as_uri(), ready=READY)
+        browser.screenshot(ARTIFACTS / "report-models-compared.png")
+        assert page.errors == [] and _only_local(page.requests) == []
+        links = browser.evaluate('Array.from(document.querySelectorAll("#models a")).map(a => a.getAttribute("href"))')
+        assert sorted(links) == ["GradientBoostingForecaster/report.html", "RidgeForecaster/report.html"]
+        assert browser.evaluate('document.querySelectorAll("#fig-models .trace").length') == 2  # validation, holdout
+        page = browser.open((run_dir / "RidgeForecaster" / "report.html").as_uri(), ready=READY)
+        assert page.errors == []

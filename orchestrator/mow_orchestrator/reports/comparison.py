@@ -89,8 +89,8 @@ def comparison_figure(report: dict[str, Any]) -> Figure | None:
     fig.add_bar(name="holdout", x=[r["model"] for r in rows], y=[r["holdout_score"] for r in rows])
     fig.update_layout(barmode="group", height=380, margin={"l": 60, "r": 20, "t": 30, "b": 50},
                       yaxis_title=report["metric"], template="plotly_white", legend={"orientation": "h", "y": 1.12})
-    return Figure("models", "Models side by side", f"{report['metric']} ({report['direction']}) of each model's best "
-                  "trial on the validation windows and of its refit on the holdout.", "comparison", fig)
+    return Figure("models", "comparison", "Models side by side", f"{report['metric']} ({report['direction']}) of "
+                  "each model's best trial on the validation windows and of its refit on the holdout.", fig)
 
 
 def render_comparison_html(report: dict[str, Any]) -> str:
