@@ -29,13 +29,21 @@ def postgres_url():
 
 
 def test_two_workers_share_one_postgres_study(tmp_path, marker, postgres_url):
+    _two_workers_share_one_study(tmp_path, marker, postgres_url)
+
+
+def test_two_local_workers_share_one_sqlite_study(tmp_path, marker):
+    _two_workers_share_one_study(tmp_path, marker, f"sqlite:///{tmp_path / 'shared.db'}")
+
+
+def _two_workers_share_one_study(tmp_path, marker, storage: str) -> None:
     name = f"dist-{uuid.uuid4().hex[:8]}"
     config = write_config(tmp_path, model="zoo_models:SlowModel", model_path=ZOO, n_trials=10,
                           extra="[model.params]\nseconds = 0.05\n")
     config.write_text(config.read_text().replace('name = "t"', f'name = "{name}"'))
     env = {**os.environ, "MOW_TEST_MARKER": marker}
     workers = [
-        subprocess.Popen([*CLI, "worker", str(config), "--storage", postgres_url,
+        subprocess.Popen([*CLI, "worker", str(config), "--storage", storage,
                           "--output-dir", str(tmp_path / f"w{i}")], env=env, text=True,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for i in range(2)
@@ -43,13 +51,13 @@ def test_two_workers_share_one_postgres_study(tmp_path, marker, postgres_url):
     outputs = [w.communicate(timeout=240) for w in workers]
     for w, (_, err) in zip(workers, outputs, strict=True):
         assert w.returncode == 0, err
-    study = optuna.load_study(study_name=name, storage=postgres_url)
+    study = optuna.load_study(study_name=name, storage=storage)
     finished = study.get_trials(states=FINISHED)
     assert len(finished) == 10, [t.state for t in study.trials]
     assert not study.get_trials(states=(optuna.trial.TrialState.RUNNING,))
     assert len({t.user_attrs["worker"] for t in finished}) == 2, "both workers should have run trials"
     # the run on one machine adds nothing but the validation and the reports
-    result = run_cli("run", str(config), "--storage", postgres_url, marker=marker)
+    result = run_cli("run", str(config), "--storage", storage, marker=marker)
     assert result.returncode == 0, result.stderr
     assert f"study '{name}' already has 10 finished trials" in result.stderr
     assert (tmp_path / "runs" / name / "report.html").is_file()

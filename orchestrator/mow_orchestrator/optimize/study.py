@@ -341,6 +341,10 @@ def _short(value: Any) -> str:
 _RDB_SCHEMES = {"sqlite", "postgresql", "mysql"}
 
 
+#: Seconds a write to a SQLite storage waits for another process to release the database.
+SQLITE_BUSY_S = 60.0
+
+
 def _rdb_storage(url: str, heartbeat_s: int, retries: int) -> optuna.storages.RDBStorage:
     """An RDB storage whose running trials send heartbeats; a stale one is failed and retried."""
     with warnings.catch_warnings():
@@ -349,7 +353,11 @@ def _rdb_storage(url: str, heartbeat_s: int, retries: int) -> optuna.storages.RD
             retry = {"heartbeat_stale_trial_callback": optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=retries)}
         else:
             retry = {"failed_trial_callback": optuna.storages.RetryFailedTrialCallback(max_retry=retries)}
-        return optuna.storages.RDBStorage(url, heartbeat_interval=heartbeat_s, grace_period=3 * heartbeat_s, **retry)
+        # SQLite: several local processes (workers, `report`, optuna-dashboard) take turns at the write
+        # lock; wait up to SQLITE_BUSY_S for it instead of sqlite3's default 5 s.
+        engine = {"connect_args": {"timeout": SQLITE_BUSY_S}} if url.startswith("sqlite") else None
+        return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=heartbeat_s,
+                                          grace_period=3 * heartbeat_s, **retry)
 
 
 def _redact(url: str) -> str:
