@@ -87,6 +87,22 @@ def test_features_never_look_ahead(values, cut, panel):
             np.testing.assert_allclose(keep_a[name].to_numpy(), keep_b[name].to_numpy(), err_msg=name)
 
 
+def test_expanding_scale_skips_warm_up_rows_of_lags():
+    """Each present value is scaled by the mean and (population) std of the present values up to it."""
+    from mow_orchestrator.data.features import SeriesIndex, expanding_scale, lag
+
+    x = np.array([3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0])
+    index = SeriesIndex(None, len(x))  # one series
+    lagged = lag(x, 2, index)
+    scaled = expanding_scale(lagged, index)
+    assert np.isnan(scaled[:2]).all()  # the lag's warm-up rows stay missing
+    expected = [0.0]  # the first value: no spread yet
+    for i in range(3, len(x)):
+        seen = lagged[2 : i + 1]
+        expected.append((lagged[i] - seen.mean()) / seen.std())
+    np.testing.assert_allclose(scaled[2:], expected)
+
+
 def test_lags_are_per_series():
     raw = pa.table({"t": ["2024-01-01", "2024-01-01", "2024-01-02", "2024-01-02"], "id": ["a", "b", "a", "b"],
                     "y": [1.0, 10.0, 2.0, 20.0]})

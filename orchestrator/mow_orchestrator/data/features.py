@@ -108,12 +108,14 @@ def expanding_scale(x: np.ndarray, index: SeriesIndex) -> np.ndarray:
     out = np.empty(len(xs))
     for a, b in itertools.pairwise(index.starts):
         part = xs[a:b]
-        count = np.arange(1, b - a + 1)
-        mean = np.cumsum(part) / count
-        var = np.maximum(np.cumsum(part * part) / count - mean * mean, 0.0)
+        present = ~np.isnan(part)  # a lag's or rolling feature's warm-up rows: skipped, and NaN again
+        values = np.where(present, part, 0.0)
+        count = np.maximum(np.cumsum(present), 1)
+        mean = np.cumsum(values) / count
+        var = np.maximum(np.cumsum(values * values) / count - mean * mean, 0.0)
         std = np.sqrt(var)
-        scaled = np.zeros(b - a)
-        ok = std > 1e-12 * np.maximum(np.abs(mean), 1.0)
+        scaled = np.where(present, 0.0, np.nan)
+        ok = present & (std > 1e-12 * np.maximum(np.abs(mean), 1.0))
         scaled[ok] = (part[ok] - mean[ok]) / std[ok]
         out[a:b] = scaled
     return index.ungrouped(out)
