@@ -256,6 +256,41 @@ def test_one_study_per_model_needs_two_models(tmp_path, marker):
     assert "search = 'each' runs one study per model: list two or more in name = [...]" in result.stderr
 
 
+def test_switching_model_search_under_one_study_name_exits_2(tmp_path, marker):
+    config = write_config(tmp_path, model="zoo_models:MeanModel", model_path=ZOO, n_trials=1)
+    choose = config.read_text().replace('entrypoint = "zoo_models:MeanModel"',
+                                        'entrypoint = ["zoo_models:MeanModel", "zoo_models:SlowModel"]\n'
+                                        'name = ["MeanModel", "SlowModel"]')
+    config.write_text(choose)
+    assert run_cli("run", str(config), marker=marker).returncode == 0
+    config.write_text(choose.replace('name = ["MeanModel", "SlowModel"]', 'name = ["MeanModel", "SlowModel"]\nsearch = "each"'))
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 2
+    assert "model.search: " in result.stderr and "holds study 't', which chose between the models" in result.stderr
+    assert "'each' needs a new study.name" in result.stderr
+    assert_no_leftovers(marker)
+
+
+def test_a_misspelled_model_parameter_is_refused(tmp_path, marker):
+    config = write_config(tmp_path, n_trials=1, extra='[model.params]\nalphaa = { low = 1, high = 5 }\n')
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 2
+    assert "model.params.alphaa: RidgeForecaster declares no parameter 'alphaa'; did you mean 'alpha'?" in result.stderr
+    assert result.stderr.count("error:") == 1 and f"{config}: model.params.alphaa" in result.stderr
+    assert_no_leftovers(marker)
+
+
+def test_a_continued_study_does_not_replay_its_first_trials(tmp_path, marker):
+    config = write_config(tmp_path, n_trials=3)
+    config.write_text(config.read_text().replace('n_trials = 3\n', 'n_trials = 3\nseed = 0\n'))
+    assert run_cli("run", str(config), marker=marker).returncode == 0
+    assert run_cli("run", str(config), "--n-trials", "6", marker=marker).returncode == 0
+    run_dir, _ = _report(tmp_path)
+    trials = optuna.load_study(study_name="t", storage=f"sqlite:///{run_dir / 'study.db'}").trials
+    assert len(trials) == 6
+    assert [t.params for t in trials[3:]] != [t.params for t in trials[:3]]
+
+
 def test_unknown_model_in_overrides_exits_2(tmp_path, marker):
     config = write_config(tmp_path, model="zoo_models:MeanModel", model_path=ZOO, n_trials=1)
     text = config.read_text().replace('entrypoint = "zoo_models:MeanModel"',

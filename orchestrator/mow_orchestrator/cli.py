@@ -10,11 +10,12 @@ from typing import Annotated, Optional
 import optuna
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import containers_cli, data_cli
 from .config import load_config
-from .errors import MowError, UserError
+from .errors import ConfigError, DataError, MowError, UserError
 from .interrupt import INTERRUPTED, handle_signals
 from .interrupt import check as check_interrupt
 from .interrupt import exit_code as interrupt_exit_code
@@ -60,18 +61,22 @@ EXIT_NO_TRIAL_COMPLETED = 1
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    console.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+    console.print(f"[red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
-def _error_exit(exc: Exception, debug: bool) -> typer.Exit:
-    """The exit for an error: after Ctrl-C/SIGTERM any error is the interruption's doing (130)."""
+def _error_exit(exc: Exception, debug: bool, config: Path | None = None) -> typer.Exit:
+    """The exit for an error: after Ctrl-C/SIGTERM any error is the interruption's doing (130).
+    A config or data error names the ``config`` file it is about."""
     if INTERRUPTED.is_set():
         return _fail("interrupted; model servers stopped. Completed trials are kept in the study storage.",
                      interrupt_exit_code())
     if debug:
         raise exc
-    return _fail(str(exc), EXIT_USER_ERROR if isinstance(exc, UserError) else EXIT_NO_TRIAL_COMPLETED)
+    message = str(exc)
+    if config is not None and isinstance(exc, (ConfigError, DataError)) and not message.startswith(str(config)):
+        message = f"{config}: {message}"
+    return _fail(message, EXIT_USER_ERROR if isinstance(exc, UserError) else EXIT_NO_TRIAL_COMPLETED)
 
 
 @app.command()
@@ -107,18 +112,18 @@ def run(
                 progress.update(task, advance=1, description=f"trials ({best})")
                 if trial.state == optuna.trial.TrialState.FAIL and not trial.user_attrs.get("surplus"):
                     reason = trial.user_attrs.get("failure") or trial.system_attrs.get("fail_reason", "unknown")
-                    progress.console.print(f"[yellow]trial {trial.number} failed:[/] {reason}", highlight=False)
+                    progress.console.print(f"[yellow]trial {trial.number} failed:[/] {escape(str(reason))}", highlight=False)
                     if debug and trial.user_attrs.get("failure_traceback"):
                         progress.console.print(trial.user_attrs["failure_traceback"], highlight=False, markup=False)
 
             result = run_study(
                 cfg, callbacks=[advance],
-                on_event=lambda m: progress.console.print(m, highlight=False, soft_wrap=True),
+                on_event=lambda m: progress.console.print(m, highlight=False, soft_wrap=True, markup=False),
                 on_optimize_start=lambda: progress.update(task, visible=True),
             )
         check_interrupt()  # one that a library swallowed
     except MowError as exc:
-        raise _error_exit(exc, debug) from None
+        raise _error_exit(exc, debug, config) from None
     except KeyboardInterrupt:
         raise _fail("interrupted; model servers stopped. Completed trials are kept in the study storage.",
                     interrupt_exit_code()) from None
@@ -148,12 +153,12 @@ def worker(
     try:
         cfg = load_config(config, overrides)
         if cfg.study.storage is None:
-            raise UserError("study.storage: a worker needs a storage shared with the other workers (--storage postgresql://...)")
-        result = run_study(cfg, validate=False, on_event=lambda m: console.print(m, highlight=False, soft_wrap=True),
+            raise ConfigError("study.storage: a worker needs a storage shared with the other workers (--storage postgresql://...)")
+        result = run_study(cfg, validate=False, on_event=lambda m: console.print(m, highlight=False, soft_wrap=True, markup=False),
                            callbacks=[_log_trial])
         check_interrupt()
     except MowError as exc:
-        raise _error_exit(exc, debug) from None
+        raise _error_exit(exc, debug, config) from None
     except KeyboardInterrupt:
         raise _fail("interrupted; model servers stopped. Completed trials are kept in the study storage.",
                     interrupt_exit_code()) from None

@@ -65,9 +65,9 @@ _SCALAR_TYPES = {"bool", "int", "float", "str"}
 class ParamOverride(_Strict):
     """Changes a model hyperparameter's search space: new bounds, or choices."""
 
-    low: float | None = None
-    high: float | None = None
-    step: float | None = None
+    low: int | float | None = None
+    high: int | float | None = None
+    step: int | float | None = None
     log: bool | None = None
     choices: list[Union[bool, int, float, str]] | None = None
 
@@ -489,7 +489,11 @@ class ModelSection(_Strict):
 
     @model_validator(mode="after")
     def _each_needs_models(self) -> "ModelSection":
-        if self.search == "each" and len(self.names or []) < 2:
+        names = self.names or []
+        if len(set(names)) < len(names):
+            twice = sorted({n for n in names if names.count(n) > 1})
+            raise ValueError(f"name lists {', '.join(map(repr, twice))} more than once")
+        if self.search == "each" and len(names) < 2:
             raise ValueError("search = 'each' runs one study per model: list two or more in name = [...]")
         return self
 

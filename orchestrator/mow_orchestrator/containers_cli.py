@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .config import DockerSection
@@ -26,7 +27,7 @@ def _docker():
 
 def _fail(message: object) -> typer.Exit:
     """Print ``error: message`` on stderr; the exit (code 2) to raise."""
-    errors.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+    errors.print(f"[red]error:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 

@@ -70,6 +70,8 @@ def test_overrides_apply_dotted_keys(tmp_path):
         ("[tune]\nmax_lag = { low = 2, high = 5 }\n", "tune.max_lag: there are no lag features"),
         ("[tune]\ntarget_transform = []\n", "tune.target_transform: List should have at least 1 item"),
         ("[tune]\ntarget_transform = ['log']\n", "tune.target_transform.0: Input should be 'none', 'log1p' or 'diff'"),
+        ("name = ['A', 'B', 'A']\n", "model: name lists 'A' more than once"),
+        ("name = ['A']\nsearch = 'each'\n", "model: search = 'each' runs one study per model"),
         ("[study]\nmetric = 'accuracy'\n[features]\ntarget_transform = 'log1p'\n",
          "features.target_transform: log1p applies to numeric targets, not to the classification metric 'accuracy'"),
     ],

@@ -3,6 +3,7 @@ by the config, plus the global parameters the orchestrator applies itself."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Union
@@ -71,6 +72,10 @@ def model_space(spec: types_pb2.ModelSpec, overrides: dict[str, Any]) -> list[Di
         elif name in dims:
             raise ConfigError(f"{where}: {name!r} is {dims[name].kind} in {spec.name}; give choices = [...] or a fixed value")
         else:
+            near = difflib.get_close_matches(name, [n for n in dims if n not in overrides], n=1, cutoff=0.85)
+            if near:
+                raise ConfigError(f"{where}: {spec.name} declares no parameter {name!r}; did you mean {near[0]!r}? "
+                                  "(a new parameter needs a name not that close to a declared one)")
             dims[name] = _added(name, override, where)
     return list(dims.values())
 

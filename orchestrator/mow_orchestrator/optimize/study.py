@@ -275,6 +275,7 @@ def open_study(config: MowConfig, storage_url: str, name: str | None = None) -> 
                 continue
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ConfigError(f"study.storage: cannot open {_redact(storage_url)}: {first}") from None
+    _check_search_mode(config, existing, storage_url)
     directions = study_cfg.directions
     if name in existing:
         stored = [d.name.lower() for d in existing[name].directions]
@@ -285,7 +286,8 @@ def open_study(config: MowConfig, storage_url: str, name: str | None = None) -> 
             )
     study = optuna.create_study(
         storage=storage, study_name=name, directions=directions,
-        sampler=optuna.samplers.TPESampler(seed=study_cfg.seed), pruner=make_pruner(config), load_if_exists=True,
+        sampler=optuna.samplers.TPESampler(seed=_sampler_seed(study_cfg.seed, existing.get(name))),
+        pruner=make_pruner(config), load_if_exists=True,
     )
     signature = study_signature(config)
     stored = study.user_attrs.get("signature")
@@ -299,6 +301,26 @@ def open_study(config: MowConfig, storage_url: str, name: str | None = None) -> 
             "its trials would not be comparable: choose a new study.name or remove the old study"
         )
     return study
+
+
+def _sampler_seed(seed: int | None, summary: optuna.study.StudySummary | None) -> int | None:
+    """The sampler's seed: ``seed`` for a new study; for a continued one, ``seed`` plus its trial
+    count, so that a rerun does not replay the first run's random start-up trials."""
+    if seed is None or summary is None:
+        return seed
+    return seed + summary.n_trials
+
+
+def _check_search_mode(config: MowConfig, existing: dict[str, Any], storage_url: str) -> None:
+    """Refuse to mix the two layouts of several models (``model.search``) under one study name."""
+    base, search = config.study.name, config.model.search
+    per_model = [f"{base}.{m}" for m in config.model.names or [] if f"{base}.{m}" in existing]
+    if search == "each" and base in existing:
+        raise ConfigError(f"model.search: {_redact(storage_url)} holds study {base!r}, which chose between the models "
+                          "in one study (model.search = 'choose'); 'each' needs a new study.name")
+    if search == "choose" and per_model:
+        raise ConfigError(f"model.search: {_redact(storage_url)} holds one study per model under {base!r} "
+                          f"({', '.join(per_model)}: model.search = 'each'); 'choose' needs a new study.name")
 
 
 def study_signature(config: MowConfig) -> dict[str, Any]:
