@@ -44,6 +44,22 @@ def _parser() -> argparse.ArgumentParser:
 
 #: Environment variable in which a launcher names its own PID for ``--exit-with-parent``.
 PARENT_PID_ENV = "MOW_PARENT_PID"
+#: Environment variable naming a file on which the launcher holds an exclusive ``flock`` while it
+#: wants this server; the server stops once the lock is free (the launcher died). Containers use it:
+#: there the launcher is no parent process.
+OWNER_LOCK_ENV = "MOW_OWNER_LOCK"
+
+
+def _open_owner_lock() -> int | None:
+    path = os.environ.get(OWNER_LOCK_ENV)
+    if not path:
+        return None
+    try:
+        return os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        print(f"mow-model: warning: {OWNER_LOCK_ENV}={path} does not open ({exc.strerror}); "
+              "not watching the launcher", file=sys.stderr)
+        return None
 
 
 def _die_with_parent() -> int:
@@ -83,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mow-model: error: cannot serve on {args.listen!r}: {exc}", file=sys.stderr)
         return 2
     print(f"{READY_PREFIX}{running.address}", flush=True)
-    serve_forever(running, parent_pid=parent_pid, requested=requested)
+    serve_forever(running, parent_pid=parent_pid, owner_lock_fd=_open_owner_lock(), requested=requested)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import os
 import signal
@@ -141,9 +142,22 @@ def stop_on_signals() -> list[int]:
     return requested
 
 
-def serve_forever(running: RunningServer, *, parent_pid: int | None = None, grace_s: float = 2.0,
-                  requested: list[int] | None = None) -> None:
-    """Block until SIGINT/SIGTERM (or process ``parent_pid`` is no longer our parent), then stop.
+def owner_gone(lock_fd: int) -> bool:
+    """True once nobody holds the exclusive ``flock`` on the open file ``lock_fd``: the
+    orchestrator that started this server (in a container, where it is no parent process)
+    holds it for the server's whole life, and the kernel releases it when that process dies."""
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    fcntl.flock(lock_fd, fcntl.LOCK_UN)
+    return True
+
+
+def serve_forever(running: RunningServer, *, parent_pid: int | None = None, owner_lock_fd: int | None = None,
+                  grace_s: float = 2.0, requested: list[int] | None = None) -> None:
+    """Block until SIGINT/SIGTERM, process ``parent_pid`` is no longer our parent, or the
+    owner's lock on ``owner_lock_fd`` is released (:func:`owner_gone`); then stop.
 
     Running calls get ``grace_s`` seconds; a model stuck in ``fit`` would keep the worker
     threads (and so the process) alive, so the process exits ``HARD_EXIT_S`` seconds after
@@ -154,6 +168,8 @@ def serve_forever(running: RunningServer, *, parent_pid: int | None = None, grac
         requested = stop_on_signals()
     while not requested:
         if parent_pid is not None and os.getppid() != parent_pid:
+            break
+        if owner_lock_fd is not None and owner_gone(owner_lock_fd):
             break
         time.sleep(STOP_POLL_S)  # a signal cuts the sleep short
     hard_exit = threading.Timer(grace_s + HARD_EXIT_S, os._exit, args=(0,))

@@ -104,12 +104,18 @@ def run(
             studies = len(cfg.model.names or []) if cfg.model.search == "each" else 1  # one study per model
             task = progress.add_task("trials", total=cfg.study.n_trials * studies, visible=False)
 
+            finished: dict[str, int] = {}  # per study: a continued study counts its earlier trials too
+
             def advance(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+                trials = study.get_trials(deepcopy=False)
                 try:
                     best = f"best {study.best_value:.4g}"
                 except (ValueError, RuntimeError):  # no trial completed yet, or a multi-objective study
-                    best = f"{sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.get_trials(deepcopy=False))} complete"
-                progress.update(task, advance=1, description=f"trials ({best})")
+                    best = f"{sum(t.state == optuna.trial.TrialState.COMPLETE for t in trials)} complete"
+                finished[study.study_name] = min(cfg.study.n_trials, sum(
+                    t.state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+                    and not t.user_attrs.get("surplus") for t in trials))
+                progress.update(task, completed=sum(finished.values()), description=f"trials ({best})")
                 if trial.state == optuna.trial.TrialState.FAIL and not trial.user_attrs.get("surplus"):
                     reason = trial.user_attrs.get("failure") or trial.system_attrs.get("fail_reason", "unknown")
                     progress.console.print(f"[yellow]trial {trial.number} failed:[/] {escape(str(reason))}", highlight=False)

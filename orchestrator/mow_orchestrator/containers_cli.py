@@ -38,24 +38,31 @@ def list_(run: Annotated[Optional[str], typer.Option(help="Only containers of th
         containers = _docker().list_containers(run)
     except UserError as exc:
         raise _fail(exc) from None
-    table = Table("id", "status", "run", "study", "worker", "image", "created")
+    table = Table("id", "status", "run", "study", "worker", "orchestrator", "image", "created")
     for c in containers:
         labels = c.labels
         created = c.attrs.get("Created", "")[:19].replace("T", " ")
         image = c.attrs.get("Config", {}).get("Image", "")
+        owner = {True: "running", False: "gone", None: "elsewhere"}[_docker().owner_alive(c)]
         table.add_row(c.short_id, c.status, labels.get("mow.run", ""), labels.get("mow.study", ""),
-                      labels.get("mow.worker", ""), image, created)
+                      labels.get("mow.worker", ""), f"{labels.get('mow.owner', '?')} ({owner})", image, created)
     console.print(table if containers else "no MOW containers")
 
 
 @app.command()
-def prune(run: Annotated[Optional[str], typer.Option(help="Only containers of this run id.")] = None) -> None:
-    """Force-remove MOW's containers (all of them, or one run's), e.g. after a killed run."""
+def prune(
+    run: Annotated[Optional[str], typer.Option(help="Only containers of this run id.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Also containers whose orchestrator still runs "
+                                                      "(here or on another machine).")] = False,
+) -> None:
+    """Force-remove MOW's containers left by killed runs (all of them, or one run's)."""
     try:
-        n = _docker().prune_containers(run)
+        removed, kept = _docker().prune_containers(run, include_live=all_)
     except UserError as exc:
         raise _fail(exc) from None
-    console.print(f"removed {n} container{'s' if n != 1 else ''}")
+    console.print(f"removed {removed} container{'s' if removed != 1 else ''}"
+                  + (f"; kept {kept} whose orchestrator still runs or runs elsewhere (--all removes them too)"
+                     if kept else ""))
 
 
 def check_image(

@@ -190,11 +190,55 @@ def test_sigkill_of_the_orchestrator_then_prune_leaves_nothing(tmp_path, docker_
     finally:
         proc.kill()
     (run_dir,) = (tmp_path / "runs").iterdir()
-    assert mow_containers(docker_engine, run_dir.name), "expected the killed run's container to be left over"
+    (left,) = mow_containers(docker_engine, run_dir.name)
+    # the server sees its orchestrator's lock released and stops: no model keeps running
+    deadline = time.monotonic() + 15
+    while left.status == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        left.reload()
+    assert left.status == "exited" and left.attrs["State"]["ExitCode"] == 0
     listed = cli("containers", "list", "--run", run_dir.name)
-    assert listed.returncode == 0 and run_dir.name in listed.stdout
+    assert listed.returncode == 0 and run_dir.name in listed.stdout and "(gone)" in listed.stdout
     pruned = cli("containers", "prune", "--run", run_dir.name)
     assert pruned.returncode == 0 and "removed 1 container" in pruned.stdout
+    assert mow_containers(docker_engine, run_dir.name) == []
+
+
+def test_the_next_run_removes_what_a_killed_run_left(tmp_path, docker_engine, zoo_image):
+    config = write_config(tmp_path, zoo_image, model="SlowModel", n_trials=100, params="seconds = 0.1")
+    proc = subprocess.Popen([*CLI, "run", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        (tmp_path / "runs").mkdir(exist_ok=True)
+        deadline = time.monotonic() + 60
+        while not list((tmp_path / "runs").glob("*/study.db")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(3)  # a few trials finish
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        proc.kill()
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert len(mow_containers(docker_engine, run_dir.name)) == 1
+    rerun = cli("run", str(config), "--n-trials", "1")  # nothing left to tune: validation and reports
+    assert rerun.returncode == 0, rerun.stderr
+    assert "removed 1 container(s) of study 'docker-test' left by a run that was killed" in rerun.stderr
+    assert mow_containers(docker_engine, run_dir.name) == []
+
+
+def test_prune_keeps_the_containers_of_a_live_run(tmp_path, docker_engine, zoo_image):
+    config = write_config(tmp_path, zoo_image, model="SlowModel", n_trials=100, params="seconds = 0.2")
+    proc = subprocess.Popen([*CLI, "run", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not [c for c in mow_containers(docker_engine, study="docker-test") if c.status == "running"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        (run_dir,) = (tmp_path / "runs").iterdir()
+        pruned = cli("containers", "prune", "--run", run_dir.name)
+        assert pruned.returncode == 0 and "removed 0 containers; kept 1 whose orchestrator still runs" in pruned.stdout
+        assert [c.status for c in mow_containers(docker_engine, run_dir.name)] == ["running"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
     assert mow_containers(docker_engine, run_dir.name) == []
 
 

@@ -47,8 +47,12 @@ def check_image(settings: DockerSection, *, start_timeout_s: float = 60.0,
         backend = DockerBackend(settings, run_id=run_id, study="check-image", log_dir=Path(logs),
                                 start_timeout_s=start_timeout_s)
         t = time.perf_counter()
-        backend.prepare()
-        model = backend.start(0)
+        try:
+            backend.prepare()
+            model = backend.start(0)
+        except BaseException:
+            backend.stop_all()  # the socket folder too
+            raise
         try:
             step("serving", t, f"{model.description} reports SERVING")
             t = time.perf_counter()

@@ -4,16 +4,21 @@ By default the model server listens on a unix socket in a host folder mounted
 at ``/run/mow`` and the container has no network at all. Every container runs
 as a non-root user with a read-only root filesystem, a tmpfs ``/tmp``, no
 capabilities, no-new-privileges and memory/CPU/pids limits, and carries the
-labels ``mow=1``, ``mow.run``, ``mow.study`` and ``mow.worker`` so that
-``mow-orchestrate containers prune`` finds leftovers of a killed run.
+labels ``mow=1``, ``mow.run``, ``mow.study``, ``mow.worker`` and ``mow.owner`` (the
+orchestrator's ``host:pid``) so that ``mow-orchestrate containers prune`` finds leftovers of a
+killed run. The orchestrator holds a lock on a file in the mounted folder; a server whose
+orchestrator died (even by SIGKILL) sees the lock released and stops within a fraction of a
+second, and the next run of the study removes such stopped containers.
 """
 
 from __future__ import annotations
 
+import fcntl
 import io
 import math
 import os
 import shutil
+import socket
 import tarfile
 import tempfile
 import threading
@@ -28,6 +33,10 @@ from .process import thread_limits
 
 LABEL = "mow"
 SOCKET_DIR_IN_CONTAINER = "/run/mow"
+#: File in the socket folder on which the orchestrator holds a lock while it wants the server.
+OWNER_LOCK_FILE = "owner.lock"
+#: Label naming the orchestrator that started a container, ``host:pid``.
+OWNER_LABEL = f"{LABEL}.owner"
 CONTAINER_PORT = 50051
 #: Seconds a container gets to stop after SIGTERM before it is killed.
 STOP_GRACE_S = 5
@@ -128,12 +137,18 @@ class DockerBackend(Backend):
         self.docker = docker_client()
         self._socket_root = Path(tempfile.mkdtemp(prefix="mow-d-"))
         self._containers: dict[int, object] = {}
+        self._owner_locks: dict[int, int] = {}  # worker -> fd of the lock its server watches
         self._lock = threading.Lock()
 
     def prepare(self, on_event=lambda message: None) -> None:
         """Build the image when ``build`` is set; check that the image exists."""
         import docker
 
+        stale = [c for c in list_containers() if c.labels.get(f"{LABEL}.study") == self.study and owner_alive(c) is False]
+        for container in stale:
+            container.remove(force=True)
+        if stale:
+            on_event(f"removed {len(stale)} container(s) of study {self.study!r} left by a run that was killed")
         if self.settings.build is not None:
             build_image(self.settings, on_event=on_event)
         try:
@@ -145,12 +160,17 @@ class DockerBackend(Backend):
             ) from None
 
     def start(self, worker: int) -> RunningModel:
+        import docker
+
         container, address = self._run_container(worker)
         client = ModelClient(address)
         model = RunningModel(worker, client, f"container {container.short_id}", str(self._log_path(worker)))
 
         def alive() -> bool:
-            container.reload()
+            try:
+                container.reload()
+            except docker.errors.APIError:  # removed from outside
+                return False
             return container.status in ("created", "running")
 
         try:
@@ -172,10 +192,11 @@ class DockerBackend(Backend):
             uid, gid = (int(v) for v in user.split(":"))
             os.chown(socket_dir, uid, gid)
         kwargs = dict(
-            detach=True, user=user, read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges"],
+            user=user, read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges"],
             tmpfs={"/tmp": f"rw,nosuid,nodev,size={s.tmpfs_size},mode=1777"},
             mem_limit=s.memory, memswap_limit=s.memory, nano_cpus=int(s.cpus * 1e9), pids_limit=s.pids_limit,
-            labels={LABEL: "1", f"{LABEL}.run": self.run_id, f"{LABEL}.study": self.study, f"{LABEL}.worker": str(worker)},
+            labels={LABEL: "1", f"{LABEL}.run": self.run_id, f"{LABEL}.study": self.study, f"{LABEL}.worker": str(worker),
+                    OWNER_LABEL: f"{socket.gethostname()}:{os.getpid()}"},
             environment={"PYTHONUNBUFFERED": "1", **thread_limits(math.ceil(s.cpus))},
         )
         if s.transport == "unix":
@@ -184,11 +205,13 @@ class DockerBackend(Backend):
                 network_mode="bridge" if s.network else "none",
                 volumes={str(socket_dir): {"bind": SOCKET_DIR_IN_CONTAINER, "mode": "rw"}},
             )
+            # the server stops once this process no longer holds the lock (it died: even SIGKILL)
+            kwargs["environment"]["MOW_OWNER_LOCK"] = f"{SOCKET_DIR_IN_CONTAINER}/{OWNER_LOCK_FILE}"
+            self._hold_owner_lock(worker, socket_dir / OWNER_LOCK_FILE)
         else:
             listen = f"0.0.0.0:{CONTAINER_PORT}"
             kwargs.update(ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", None)})
         kwargs["environment"]["MOW_LISTEN"] = listen
-        kwargs.pop("detach")
         try:
             container = self.docker.containers.create(s.image, command=["--listen", listen], **kwargs)
         except docker.errors.ImageNotFound:
@@ -210,6 +233,21 @@ class DockerBackend(Backend):
         port = container.ports[f"{CONTAINER_PORT}/tcp"][0]["HostPort"]
         return container, f"127.0.0.1:{port}"
 
+    def _hold_owner_lock(self, worker: int, path: Path) -> None:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with self._lock:
+            old = self._owner_locks.pop(worker, None)
+            self._owner_locks[worker] = fd
+        if old is not None:
+            os.close(old)
+
+    def _release_owner_lock(self, worker: int) -> None:
+        with self._lock:
+            fd = self._owner_locks.pop(worker, None)
+        if fd is not None:
+            os.close(fd)
+
     def diagnose(self, model: RunningModel) -> str | None:
         """Why a container stopped: OOM kill, exit code, last log line; None if it runs."""
         import docker
@@ -220,12 +258,12 @@ class DockerBackend(Backend):
             return None
         try:
             container.reload()
-        except docker.errors.NotFound:
+            state = container.attrs.get("State", {})
+            if state.get("Running"):
+                return None
+            last = [line for line in container.logs(tail=20).decode(errors="replace").splitlines() if line.strip()]
+        except docker.errors.APIError:  # removed, or being removed (409), from outside
             return "the container was removed"
-        state = container.attrs.get("State", {})
-        if state.get("Running"):
-            return None
-        last = [line for line in container.logs(tail=20).decode(errors="replace").splitlines() if line.strip()]
         parts = []
         if state.get("OOMKilled"):
             parts.append(f"the container was killed for using more than its memory limit ({self.settings.memory})")
@@ -241,6 +279,7 @@ class DockerBackend(Backend):
             container = self._containers.pop(model.worker, None)
         if container is not None:
             self._remove(container, self._log_path(model.worker))
+        self._release_owner_lock(model.worker)
 
     def stop_all(self) -> None:
         with self._lock:
@@ -248,6 +287,8 @@ class DockerBackend(Backend):
             self._containers.clear()
         for worker, container in leftovers:
             self._remove(container, self._log_path(worker))
+        for worker in list(self._owner_locks):
+            self._release_owner_lock(worker)
         shutil.rmtree(self._socket_root, ignore_errors=True)
 
     def _log_path(self, worker: int) -> Path:
@@ -278,9 +319,30 @@ def list_containers(run_id: str | None = None) -> list:
     return docker_client().containers.list(all=True, filters={"label": labels})
 
 
-def prune_containers(run_id: str | None = None) -> int:
-    """Force-remove MOW's containers (of one run, or all). Returns how many."""
-    containers = list_containers(run_id)
-    for container in containers:
+def owner_alive(container) -> bool | None:
+    """Whether the orchestrator that started ``container`` still runs: None when it ran on
+    another machine (or the container predates the owner label), so that nobody can tell here."""
+    host, _, pid = container.labels.get(OWNER_LABEL, "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return None
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def prune_containers(run_id: str | None = None, *, include_live: bool = False) -> tuple[int, int]:
+    """Force-remove MOW's containers (of one run, or all) whose orchestrator is gone, or every
+    one with ``include_live``. Returns (removed, kept because their orchestrator still runs
+    here or runs elsewhere)."""
+    removed = kept = 0
+    for container in list_containers(run_id):
+        if not include_live and owner_alive(container) is not False:
+            kept += 1
+            continue
         container.remove(force=True)
-    return len(containers)
+        removed += 1
+    return removed, kept
