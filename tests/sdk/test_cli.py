@@ -156,3 +156,29 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return "State:\tZ" not in status
+
+
+def test_server_stops_when_the_owner_releases_its_lock(tmp_path):
+    """MOW_OWNER_LOCK (containers, where the launcher is no parent): the server serves while
+    another process holds an exclusive flock on the file, and stops once that process dies."""
+    lock = tmp_path / "owner.lock"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import fcntl, os, time\n"
+            f"fd = os.open({str(lock)!r}, os.O_RDWR | os.O_CREAT)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('locked', flush=True)\n"
+            "time.sleep(600)\n"
+        )], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        server = _serve("zoo_models:MeanModel", "--listen", f"unix:{tmp_path}/s.sock",
+                        env={**os.environ, "PYTHONPATH": str(ZOO), "MOW_OWNER_LOCK": str(lock)})
+        assert server.stdout.readline().startswith("MOW_LISTENING ")
+        time.sleep(1)
+        assert server.poll() is None  # the owner holds the lock: serving
+        holder.kill()
+        holder.wait()
+        assert server.wait(10) == 0
+    finally:
+        holder.kill()
