@@ -112,6 +112,8 @@ def test_ctrl_c_stops_model_server_and_keeps_completed_trials(tmp_path, marker):
     assert_no_leftovers(marker)
     study = optuna.load_study(study_name="t", storage=f"sqlite:///{db}")
     assert len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))) >= 1
+    failed = study.get_trials(states=(optuna.trial.TrialState.FAIL,))
+    assert all(t.user_attrs["failure"].startswith("interrupted") for t in failed)  # the one cut short, if any
 
 
 def test_sigterm_is_handled_like_ctrl_c(tmp_path, marker):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import socket
@@ -174,6 +175,14 @@ class Objective:
         self.tune = tune
 
     def __call__(self, trial: optuna.Trial) -> float | tuple[float, ...]:
+        try:
+            return self._run(trial)
+        except KeyboardInterrupt:
+            with contextlib.suppress(Exception):  # the reason is a courtesy: never mask the interrupt
+                trial.set_user_attr("failure", "interrupted (Ctrl-C or SIGTERM): the trial was cancelled")
+            raise
+
+    def _run(self, trial: optuna.Trial) -> float | tuple[float, ...]:
         interrupt.check()
         if self.n_trials is not None and _is_surplus(trial, self.n_trials):
             trial.set_user_attr("surplus", True)

@@ -54,6 +54,8 @@ def gain_phrase(gain_pct: float | None, other: str, *, html: bool = False) -> st
     other_text = _html.escape(other) if html else other
     if gain_pct is None:
         return f"vs {other_text}"
+    if abs(gain_pct) < 0.05:  # rounds to 0.0%: neither better nor worse
+        return f"the same as {other_text}"
     word = "better" if gain_pct >= 0 else "worse"
     text = f"{abs(gain_pct):.1f}% {word} than {other_text}"
     if html:
