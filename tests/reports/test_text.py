@@ -1,0 +1,14 @@
+"""The phrases the reports use for numbers."""
+
+from __future__ import annotations
+
+from mow_orchestrator.reports.text import gain_phrase
+
+
+def test_gain_phrase_says_better_worse_or_the_same():
+    assert gain_phrase(12.34, "last value (3.1)") == "12.3% better than last value (3.1)"
+    assert gain_phrase(-5.0, "defaults") == "5.0% worse than defaults"
+    assert gain_phrase(-0.001, "defaults") == "the same as defaults"  # not "0.0% worse"
+    assert gain_phrase(None, "defaults") == "vs defaults"
+    assert "<span class='bad'>5.0% worse</span>" in gain_phrase(-5.0, "a<b", html=True)
+    assert "a&lt;b" in gain_phrase(-5.0, "a<b", html=True)
