@@ -261,7 +261,8 @@ def _image(docker_engine, tmp_path, tag: str, dockerfile: str) -> str:
 @pytest.mark.parametrize(
     "tag, entrypoint, expected",
     [
-        ("mow-test-noentry:latest", None, "docker could not start 'mow-test-noentry:latest': "),
+        ("mow-test-noentry:latest", None,
+         "docker could not start 'mow-test-noentry:latest': the image has no ENTRYPOINT that starts a mow.v1 server"),
         ("mow-test-exits:latest", '["python3", "-c", "import sys; print(\'bad config\'); sys.exit(3)"]',
          "did not start: the container exited with code 3; last log line: bad config"),
         ("mow-test-silent:latest", '["sh", "-c", "sleep 600"]', "did not report SERVING within 3 s"),

@@ -226,7 +226,10 @@ class DockerBackend(Backend):
             self._remove(container, self._log_path(worker))
             with self._lock:
                 self._containers.pop(worker, None)
-            raise ModelStartError(f"docker could not start {s.image!r}: {exc.explanation or exc}") from None
+            why = str(exc.explanation or exc)
+            if '"--listen"' in why and "not found" in why:  # no ENTRYPOINT: docker ran the arguments as a program
+                why = "the image has no ENTRYPOINT that starts a mow.v1 server (docker tried to run '--listen' as a program)"
+            raise ModelStartError(f"docker could not start {s.image!r}: {why}") from None
         if s.transport == "unix":
             return container, f"unix:{socket_dir}/model.sock"
         container.reload()
