@@ -19,6 +19,7 @@ from pydantic import (
     Discriminator,
     Field,
     PlainValidator,
+    StrictBool,
     Tag,
     ValidationError,
     field_validator,
@@ -39,7 +40,7 @@ class IntRange(_Strict):
     low: int = Field(ge=1)
     high: int = Field(ge=1)
     step: int = Field(default=1, ge=1)
-    log: bool = False
+    log: StrictBool = False
 
     @model_validator(mode="after")
     def _ordered(self) -> "IntRange":
@@ -68,7 +69,7 @@ class ParamOverride(_Strict):
     low: int | float | None = None
     high: int | float | None = None
     step: int | float | None = None
-    log: bool | None = None
+    log: StrictBool | None = None
     choices: list[Union[bool, int, float, str]] | None = None
 
     @model_validator(mode="after")
@@ -406,9 +407,9 @@ class FoldsSection(_Strict):
     """Number of blocks (``blocks``) or of folds (k-fold kinds, at least 2)."""
     period: str = "1Y"
     """Calendar period of a fold (``period``): ``1Y`` years, ``3M`` quarters, ``1M``, ``1W``, ``1D``."""
-    drop_short: bool = False
+    drop_short: StrictBool = False
     """Leave out folds too short for one window (default: such a fold is an error)."""
-    shuffle: bool = False
+    shuffle: StrictBool = False
     """``kfold``, ``stratified``: shuffle rows (seeded by ``seed``) before cutting folds."""
     seed: int | None = None
     """Seed of the shuffle (needs ``shuffle = true``; default 0)."""
@@ -524,7 +525,7 @@ class DockerSection(_Strict):
     transport: Literal["unix", "tcp"] = "unix"
     """``unix``: socket in a folder mounted from the host, container without network;
     ``tcp``: port published on 127.0.0.1 only (remote engines, languages without unix sockets)."""
-    network: bool = False
+    network: StrictBool = False
     """Give the container a network (it has none by default; ``tcp`` always gets a bridge)."""
     memory: str = "2g"
     """Memory limit (Docker syntax: 512m, 2g)."""
@@ -570,14 +571,14 @@ class TuneSection(_Strict):
     """Global feature parameters tuned next to the model's own. They choose columns of the
     dataset the servers already hold, so no trial sends new data."""
 
-    feature_subset: bool = False
+    feature_subset: StrictBool = False
     """Each input column is a yes/no parameter ``features.use.<column>`` (at least one is kept)."""
     max_lag: IntRange | None = None
     """Use only lag columns (``data.lags``) up to this many steps back: parameter ``features.max_lag``."""
     max_rolling: IntRange | None = None
     """Use only rolling columns (``features.rolling``) whose window is at most this many steps:
     parameter ``features.max_rolling``."""
-    scale: bool = False
+    scale: StrictBool = False
     """Tune ``features.scale``: parameter ``features.scale`` picks ``none`` or ``expanding`` (the
     dataset carries both forms of every input column, so no trial sends new data)."""
     target_transform: list[Literal["none", "log1p", "diff"]] | None = Field(default=None, min_length=1)

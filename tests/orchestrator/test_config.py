@@ -71,6 +71,7 @@ def test_overrides_apply_dotted_keys(tmp_path):
         ("[tune]\ntarget_transform = []\n", "tune.target_transform: List should have at least 1 item"),
         ("[tune]\ntarget_transform = ['log']\n", "tune.target_transform.0: Input should be 'none', 'log1p' or 'diff'"),
         ("name = ['A', 'B', 'A']\n", "model: name lists 'A' more than once"),
+        ("[tune]\nscale = 'yes'\n", "tune.scale: Input should be a valid boolean"),
         ("name = ['A']\nsearch = 'each'\n", "model: search = 'each' runs one study per model"),
         ("[study]\nmetric = 'accuracy'\n[features]\ntarget_transform = 'log1p'\n",
          "features.target_transform: log1p applies to numeric targets, not to the classification metric 'accuracy'"),
