@@ -33,6 +33,7 @@ def test_json_numbers_match_the_study_storage(ridge_run):
         assert row["number"] == trial.number and row["state"] == trial.state.name.lower()
         assert row["params"] == trial.params
         assert row["value"] == (pytest.approx(trial.value) if trial.value is not None else None)
+        assert row["value_is_partial"] == (trial.state == optuna.trial.TrialState.PRUNED)  # last window, not a mean
         assert row["windows"] == trial.user_attrs.get("windows", [])
         assert row["duration_s"] == pytest.approx(trial.duration.total_seconds())
         # the windows reported to Optuna as intermediate values are the per-window scores

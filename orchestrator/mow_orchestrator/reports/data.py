@@ -124,19 +124,32 @@ def _cost(trials: list[FrozenTrial], attrs: dict[str, Any]) -> dict[str, Any]:
 
 def _pruning(trials: list[FrozenTrial]) -> dict[str, Any] | None:
     """What pruning saved: windows not run by pruned trials, and the model time they would have cost
-    (estimated from the mean fit + predict seconds of the windows that did run)."""
+    (estimated from the mean fit + predict seconds of the same model's windows that did run)."""
     pruned = [t for t in trials if t.state == TrialState.PRUNED]
     if not pruned:
         return None
-    ran = [w for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED) for w in t.user_attrs.get("windows", [])]
-    skipped = sum(max(0, int(t.user_attrs.get("n_windows") or 0) - len(t.user_attrs.get("windows", []))) for t in pruned)
-    per_window = (sum((w.get("fit_s") or 0.0) + (w.get("predict_s") or 0.0) for w in ran) / len(ran)) if ran else None
+    finished = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
+    ran = [w for t in finished for w in t.user_attrs.get("windows", [])]
+
+    def cost(windows: list[dict[str, Any]]) -> float | None:
+        return sum((w.get("fit_s") or 0.0) + (w.get("predict_s") or 0.0) for w in windows) / len(windows) if windows else None
+
+    # a skipped window would have cost what that model's windows cost (models can differ 100x)
+    per_model = {m: cost([w for t in finished if t.user_attrs.get("model") == m for w in t.user_attrs.get("windows", [])])
+                 for m in {t.user_attrs.get("model") for t in pruned}}
+    overall = cost(ran)
+    skipped = saved = 0.0
+    for t in pruned:
+        n = max(0, int(t.user_attrs.get("n_windows") or 0) - len(t.user_attrs.get("windows", [])))
+        skipped += n
+        per_window = per_model.get(t.user_attrs.get("model")) or overall
+        saved += n * (per_window or 0.0)
     return {
         "pruned_trials": len(pruned),
         "windows_run": len(ran),
-        "windows_skipped": skipped,
+        "windows_skipped": int(skipped),
         "share_skipped": skipped / (skipped + len(ran)) if skipped + len(ran) else None,
-        "model_seconds_saved": skipped * per_window if per_window is not None else None,
+        "model_seconds_saved": saved if overall is not None else None,
     }
 
 
@@ -176,6 +189,9 @@ def _trial(t: FrozenTrial) -> dict[str, Any]:
         "duration_s": _seconds(t),
         "bytes_sent": t.user_attrs.get("bytes_sent", 0),
         "pruned_after_step": steps[-1] if t.state == TrialState.PRUNED and steps else None,
+        # a pruned trial's value is its last window's score (Optuna's rule), not a mean of all windows
+        "value_is_partial": t.state == TrialState.PRUNED,
+        "model": t.user_attrs.get("model"),
         "failure": t.user_attrs.get("failure") or t.system_attrs.get("fail_reason"),
     }
 

@@ -30,6 +30,8 @@ MAX_MARKERS = 5_000
 MAX_LABELS = 30
 #: Trials whose window scores are drawn side by side, best first.
 N_TOP_TRIALS = 10
+#: The parameter of a study that chooses between models (``optimize.search_space.MODEL_CHOICE``).
+MODEL_CHOICE = "model"
 #: Parameters whose pairs get a contour plot (the most important first).
 N_CONTOUR_PARAMS = 3
 
@@ -73,7 +75,9 @@ def build_figures(study: optuna.Study | None, report: dict[str, Any], run_dir: P
          lambda: _optuna(optuna.visualization.plot_pareto_front, study, metric) if multi else None),
         ("importances", "optimization", "Parameter importances",
          (f"Share of the variation of {metric} across trials explained by each parameter "
-          f"({(report['importances'] or {}).get('method') or 'n/a'})."),
+          f"({(report['importances'] or {}).get('method') or 'n/a'})."
+          + (" With several models, each model's own parameters exist only in its trials and are not rated here."
+             if report.get("models") else "")),
          lambda: _importances(report)),
         ("parallel", "optimization", "Parallel coordinates",
          "One line per completed trial through its parameter values, coloured by its score.",
@@ -153,7 +157,8 @@ def _style(fig: go.Figure) -> None:
 
 def _contour_specs(study: optuna.Study, report: dict[str, Any], multi: bool):
     values = (report.get("importances") or {}).get("values") or {}
-    ranked = [name for name in values if values[name] is not None][:N_CONTOUR_PARAMS]
+    # not the model choice: interpolating a score between two models means nothing
+    ranked = [name for name in values if values[name] is not None and name != MODEL_CHOICE][:N_CONTOUR_PARAMS]
     if multi or len(ranked) < 2:
         return []
     return [

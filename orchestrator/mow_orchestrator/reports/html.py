@@ -248,7 +248,8 @@ def _validation(report: dict[str, Any], figures: list[Figure | Skipped]) -> str:
                  f"(train length {_e(_train_text(v['train']))}, {_e(v['windows_kind'])} windows), then fitted once on the last development "
                  "rows and scored on the holdout part that no trial saw.</p>")
     parts.append("<h3>Holdout: what tuning bought</h3>" + _holdout_table(report, h))
-    parts.append("<div class='grid2'><div><h3>Configuration</h3>" + _params_table(v) + "</div>")
+    parts.append("<div class='grid2'><div><h3>Configuration</h3>" + _params_table(v, (report.get("best") or {}).get("model")
+                                                                             if report.get("models") else None) + "</div>")
     parts.append("<div><h3>Stability across windows</h3>" + _stability_table(report) + "</div></div>")
     for key, label in (("windows_error", "Retraining the best configuration failed"),
                        ("defaults_error", "The model's defaults failed")):
@@ -284,9 +285,11 @@ def _holdout_table(report: dict[str, Any], h: dict[str, Any]) -> str:
             f"{_e(metric)}, in % of the other's score.</p>")
 
 
-def _params_table(v: dict[str, Any]) -> str:
+def _params_table(v: dict[str, Any], model: str | None = None) -> str:
+    """The best configuration next to the model's defaults; ``model``: the chosen one, when the study chose."""
     names = list(dict.fromkeys([*v.get("params", {}), *v.get("default_params", {})]))
-    rows = [[n, param_value(v["params"].get(n)), param_value(v.get("default_params", {}).get(n))] for n in names]
+    rows = [["model", model, "(same)"]] if model else []
+    rows += [[n, param_value(v["params"].get(n)), param_value(v.get("default_params", {}).get(n))] for n in names]
     lengths = {"train": v["train"], **(v.get("window_lengths") or {})}
     for name, value in lengths.items():
         rows.append([f"windows.{name}", _train_text(value), f"{_train_text(value)} (same)"])
@@ -425,7 +428,8 @@ def _trials(report: dict[str, Any]) -> str:
         rows.append([
             (str(t["number"]), t["number"]),
             (f"<span class='state-{_e(t['state'])}'>{_e(t['state'])}</span>", t["state"]),
-            (fmt(t["value"]), t["value"] if t["value"] is not None else ""),
+            (f"<span class='muted' title='last window score of a pruned trial'>({fmt(t['value'])})</span>", "")
+            if t.get("value_is_partial") else (fmt(t["value"]), t["value"] if t["value"] is not None else ""),
             *[(param_value(t["params"].get(p)), t["params"].get(p, "")) for p in params],
             ("<span class='scores'>" + _e(" ".join(fmt(s, 3) for s in scores)) + "</span>" + (f" <span class='muted'>({len(scores)}/{n_windows})</span>"
              if len(scores) < n_windows else ""), len(scores)),
@@ -436,7 +440,8 @@ def _trials(report: dict[str, Any]) -> str:
     table = _table(headers, rows, cls="sortable", numeric={0, 2, *range(3, 3 + len(params)), 4 + len(params),
                                                              5 + len(params)}, highlight=highlight)
     return (f"<section id='trials'><h2>Trials</h2><p class='muted'>Click a column to sort. The best trial is "
-            f"highlighted. Window scores are in time order.</p><div class='scroll'>{table}</div></section>")
+            f"highlighted. Window scores are in time order. A pruned trial's score in brackets is its last window's "
+            f"(what the pruner compared), not a mean, and it does not sort with the others.</p><div class='scroll'>{table}</div></section>")
 
 
 def _footer(report: dict[str, Any]) -> str:
