@@ -53,6 +53,7 @@ class HeldDataset:
                 matrix = np.empty((self.table.num_rows, len(columns)), dtype=np.float64)
                 for j, name in enumerate(columns):
                     matrix[:, j] = self.table.column(name).to_numpy()
+                matrix.flags.writeable = False  # shared by every window and trial, like the views
             if columns not in self._matrices:
                 if len(self._matrices) >= 2:  # keep the two most recent column sets
                     self._matrices.pop(next(iter(self._matrices)))

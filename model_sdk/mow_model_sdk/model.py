@@ -63,7 +63,7 @@ class Model:
 
     def log(self, message: str) -> None:
         """Add a line to this window's report (shown in the orchestrator's reports)."""
-        self._log_lines.append(str(message))
+        self.__dict__.setdefault("_log_lines", []).append(str(message))  # also when __init__ skipped super()
 
     # -- used by the SDK server -------------------------------------------------
 

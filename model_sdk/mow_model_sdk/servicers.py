@@ -132,13 +132,15 @@ class ReportServicer(report_service_pb2_grpc.ReportServiceServicer):
             model_cls.build(params)  # type-check the parameters once, before any window
         except (TypeError, ValueError) as exc:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        except Exception:  # noqa: S110 - other errors of the model's __init__: the first window reports them
+            pass
 
         cancelled = threading.Event()
         context.add_callback(cancelled.set)  # the client cancelled or went away
         with self._lock:
             self._running[request.trial_id] = cancelled
         try:
-            yield from self._run(model_cls, params, held, request, cancelled)
+            yield from self._run(model_cls, params, held, request, cancelled, context)
         finally:
             with self._lock:
                 self._running.pop(request.trial_id, None)
@@ -152,16 +154,20 @@ class ReportServicer(report_service_pb2_grpc.ReportServiceServicer):
             )
         return self.models[name]
 
-    def _run(self, model_cls, params, held: HeldDataset, request, cancelled: threading.Event):
+    def _run(self, model_cls, params, held: HeldDataset, request, cancelled: threading.Event, context):
         started = time.perf_counter()
         features = tuple(request.feature_columns)
-        target = held.column_array(request.target_column)
+        target = read_only(held.column_array(request.target_column))
         done = 0
         for window in request.windows:
             if cancelled.is_set():
                 yield _final(report_service_pb2.TRIAL_STATUS_CANCELLED, done, started)
                 return
-            report = _run_window(model_cls, params, held, features, target, window)
+            try:  # the client's selection, not model code: a protocol error
+                rows = select_rows(window.train, held.table.num_rows), select_rows(window.validation, held.table.num_rows)
+            except IndexError as exc:
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"window {window.id!r}: {exc}")
+            report = _run_window(model_cls, params, held, features, target, window, rows)
             yield report_service_pb2.Report(window=report)
             if report.HasField("error"):
                 yield _final(report_service_pb2.TRIAL_STATUS_FAILED, done, started, report.error)
@@ -178,19 +184,21 @@ def _final(status, done: int, started: float, error: types_pb2.ModelError | None
     )
 
 
-def _run_window(model_cls: type[Model], params, held: HeldDataset, features, target, window) -> report_service_pb2.WindowReport:
+def _run_window(model_cls: type[Model], params, held: HeldDataset, features, target, window,
+                rows) -> report_service_pb2.WindowReport:
+    """Fit and predict one window; ``rows``: its (train, validation) selection. X and y are
+    read-only however they were made (views of the dataset, or gathers for index arrays)."""
     report = report_service_pb2.WindowReport(window_id=window.id)
     model = None
+    train_rows, valid_rows = rows
     try:
-        train_rows = select_rows(window.train, held.table.num_rows)
-        valid_rows = select_rows(window.validation, held.table.num_rows)
         if model_cls.input_format == "arrow":
             table = held.table.select(list(features))
             x_train, x_valid = take_table(table, train_rows), take_table(table, valid_rows)
         else:
             matrix = held.feature_matrix(features)
-            x_train, x_valid = matrix[train_rows], matrix[valid_rows]
-        y_train = target[train_rows]
+            x_train, x_valid = read_only(matrix[train_rows]), read_only(matrix[valid_rows])
+        y_train = read_only(target[train_rows])
         n_valid = len(x_valid) if not hasattr(x_valid, "num_rows") else x_valid.num_rows
         model = model_cls.build(params)
         t0 = time.perf_counter()
@@ -211,5 +219,11 @@ def _run_window(model_cls: type[Model], params, held: HeldDataset, features, tar
             )
         )
     if model is not None:
-        report.logs.extend(model._log_lines)
+        report.logs.extend(getattr(model, "_log_lines", ()))  # absent when __init__ skipped super().__init__
     return report
+
+
+def read_only(array: np.ndarray) -> np.ndarray:
+    """``array`` with writes refused (a model must not change data that later windows share)."""
+    array.flags.writeable = False
+    return array

@@ -130,3 +130,39 @@ class RowEchoClassifier(Model):
         if self.train_ids_.intersection(ids.tolist()):
             raise ValueError("a validation row was also a train row")
         return ids
+
+
+class InPlaceModel(Model):
+    """Writes into X in fit (a model bug that must not change the data later windows see)."""
+
+    def fit(self, X, y):
+        X[:, 0] = 0.0
+
+    def predict(self, X):
+        return np.zeros(len(X))
+
+
+class NoSuperInitModel(Model):
+    """Its __init__ forgets super().__init__(); logs anyway."""
+
+    def __init__(self, **params):
+        self.params = params
+
+    def fit(self, X, y):
+        self.log("fitting")
+
+    def predict(self, X):
+        return np.zeros(len(X))
+
+
+class KeyErrorInitModel(Model):
+    """Its __init__ raises something other than TypeError/ValueError."""
+
+    def __init__(self, **params):
+        raise KeyError("missing setting")
+
+    def fit(self, X, y):
+        pass
+
+    def predict(self, X):
+        return np.zeros(len(X))
