@@ -96,6 +96,14 @@ def test_missing_config_file_exits_2(tmp_path, marker):
     assert result.returncode == 2 and "config file not found" in result.stderr
 
 
+def test_predictions_that_cannot_be_scored_fail_the_trial_with_the_reason(tmp_path, marker):
+    config = write_config(tmp_path, model="zoo_models:NaNModel", model_path=ZOO, n_trials=1)
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 1
+    assert "InvalidPredictions: window w000: 30 of 30 predictions are NaN or infinite" in result.stdout + result.stderr
+    assert_no_leftovers(marker)
+
+
 def test_ctrl_c_stops_model_server_and_keeps_completed_trials(tmp_path, marker):
     config = write_config(tmp_path, model="zoo_models:SlowModel", model_path=ZOO, n_trials=50,
                           extra='[model.params]\nseconds = 0.1\n')

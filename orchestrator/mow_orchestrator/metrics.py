@@ -25,6 +25,28 @@ class Metric:
     description: str
     needs_train: bool = False
     """True when the score is scaled by the window's train target (``mase``)."""
+    probabilities: bool = False
+    """True when predictions are P(class 1) in [0, 1] (``log_loss``, ``roc_auc``)."""
+
+    def prediction_problem(self, y_true: np.ndarray, y_pred: np.ndarray) -> str | None:
+        """Why ``y_pred`` cannot be scored against ``y_true`` (None: it can): values that are
+        not numbers where numbers are needed, NaN or infinity, probabilities outside [0, 1]."""
+        y_pred = np.asarray(y_pred)
+        numeric_pred = y_pred.dtype.kind in "biuf"
+        numeric_true = np.asarray(y_true).dtype.kind in "biuf"
+        if self.numeric_target or self.probabilities or numeric_true:
+            if not numeric_pred:
+                return (f"predictions are {_kind(y_pred)}, but {self.name} needs numbers"
+                        + ("" if self.numeric_target or self.probabilities else " (the target's labels are numbers)"))
+            bad = np.flatnonzero(~np.isfinite(y_pred.astype(np.float64, copy=False)))
+            if bad.size:
+                return f"{bad.size} of {y_pred.size} predictions are NaN or infinite (the first at validation row {bad[0]})"
+            if self.probabilities and (y_pred.min() < 0 or y_pred.max() > 1):
+                return (f"{self.name} needs P(class 1) in [0, 1] as predictions; got values from "
+                        f"{y_pred.min():.4g} to {y_pred.max():.4g}")
+        elif numeric_pred:
+            return f"predictions are numbers, but the target's labels are {_kind(np.asarray(y_true))}"
+        return None
 
     def __call__(self, y_true: np.ndarray, y_pred: np.ndarray, y_train: np.ndarray | None = None) -> float:
         if len(y_true) != len(y_pred):
@@ -34,6 +56,14 @@ class Metric:
                 raise ValueError(f"{self.name} needs the train target of the window")
             return float(self.fn(y_true, y_pred, y_train))
         return float(self.fn(y_true, y_pred))
+
+
+def _kind(a: np.ndarray) -> str:
+    if a.dtype.kind in "US" or (a.dtype.kind == "O" and a.size and isinstance(a.flat[0], str)):
+        return "text"
+    if a.dtype.kind == "O" and a.size:
+        return f"{type(a.flat[0]).__name__} values"
+    return f"{a.dtype} values"
 
 
 def _numeric(a: np.ndarray) -> np.ndarray:
@@ -144,8 +174,10 @@ METRICS: dict[str, Metric] = {
         Metric("accuracy", "maximize", False, _accuracy, "share of rows whose predicted label equals the target"),
         Metric("balanced_accuracy", "maximize", False, _balanced_accuracy, "mean recall over the target's classes"),
         Metric("f1", "maximize", False, _f1, "macro F1 over the classes"),
-        Metric("log_loss", "minimize", False, _log_loss, "binary cross-entropy; predictions are P(class 1), target 0/1"),
-        Metric("roc_auc", "maximize", False, _roc_auc, "area under the ROC curve; predictions are P(class 1), target 0/1"),
+        Metric("log_loss", "minimize", False, _log_loss, "binary cross-entropy; predictions are P(class 1), target 0/1",
+               probabilities=True),
+        Metric("roc_auc", "maximize", False, _roc_auc, "area under the ROC curve; predictions are P(class 1), target 0/1",
+               probabilities=True),
     )
 }
 

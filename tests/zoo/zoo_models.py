@@ -166,3 +166,13 @@ class KeyErrorInitModel(Model):
 
     def predict(self, X):
         return np.zeros(len(X))
+
+
+class NaNModel(Model):
+    """Predicts NaN for every row."""
+
+    def fit(self, X, y):
+        pass
+
+    def predict(self, X):
+        return np.full(len(X), np.nan)

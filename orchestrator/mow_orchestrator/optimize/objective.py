@@ -348,8 +348,12 @@ def stream_window_predictions(call, target: np.ndarray, metric: Metric, windows:
                 predictions = ipc_to_predictions(w_report.predictions)
                 if transform is not None:
                     predictions = transform.inverse(predictions, window.valid_index())
+                y_true = target[window.valid_index()]
+                problem = metric.prediction_problem(y_true, predictions) if len(predictions) == len(y_true) else None
+                if problem:  # the model's mistake: a failed trial with the reason, not a silent score
+                    raise ModelFailure("InvalidPredictions", f"window {window.id}: {problem}", "", window.id)
                 y_train = target[window.train_index()] if metric.needs_train else None
-                score = metric(target[window.valid_index()], predictions, y_train)
+                score = metric(y_true, predictions, y_train)
                 yield (WindowResult(window.id, window.fold, score, w_report.fit_seconds,
                                     w_report.predict_seconds, window.n_train, window.n_valid), predictions)
             elif report.final.status == report_service_pb2.TRIAL_STATUS_FAILED:
