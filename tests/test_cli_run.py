@@ -104,6 +104,21 @@ def test_predictions_that_cannot_be_scored_fail_the_trial_with_the_reason(tmp_pa
     assert_no_leftovers(marker)
 
 
+def test_what_the_model_logs_and_computes_reaches_the_reports(tmp_path, marker):
+    config = write_config(tmp_path, model="zoo_models:FirstColumnModel", model_path=ZOO, n_trials=1)
+    assert run_cli("run", str(config), marker=marker).returncode == 0
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    windows = json.loads((run_dir / "report.json").read_text())["trials"][0]["windows"]
+    assert windows[0]["model_metrics"] == {"n_train": windows[0]["n_train"], "n_features": 3}
+    (tmp_path / "mean").mkdir()
+    config = write_config(tmp_path / "mean", model="zoo_models:MeanModel", model_path=ZOO, n_trials=1)
+    assert run_cli("run", str(config), marker=marker).returncode == 0
+    (run_dir,) = (tmp_path / "mean" / "runs").iterdir()
+    windows = json.loads((run_dir / "report.json").read_text())["trials"][0]["windows"]
+    assert windows[0]["logs"] == [f"mean of {windows[0]['n_train']} rows"]
+    assert f"w000: mean of {windows[0]['n_train']} rows" in (run_dir / "report.html").read_text()
+
+
 def test_ctrl_c_stops_model_server_and_keeps_completed_trials(tmp_path, marker):
     config = write_config(tmp_path, model="zoo_models:SlowModel", model_path=ZOO, n_trials=50,
                           extra='[model.params]\nseconds = 0.1\n')

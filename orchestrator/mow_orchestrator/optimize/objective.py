@@ -50,6 +50,21 @@ class WindowResult:
     predict_s: float
     n_train: int
     n_valid: int
+    model_metrics: dict[str, float] = field(default_factory=dict)
+    """Numbers the model computed itself (``metrics_``); reported, never used for the score."""
+    logs: list[str] = field(default_factory=list)
+    """Lines the model logged (``self.log``), the first :data:`MAX_LOG_LINES`, each cut at :data:`MAX_LOG_CHARS`."""
+
+
+#: Log lines of one window kept in the trial's attributes, and the characters kept of each.
+MAX_LOG_LINES, MAX_LOG_CHARS = 20, 300
+
+
+def _kept_logs(lines) -> list[str]:
+    kept = [line[:MAX_LOG_CHARS] for line in list(lines)[:MAX_LOG_LINES]]
+    if len(lines) > MAX_LOG_LINES:
+        kept.append(f"... {len(lines) - MAX_LOG_LINES} more lines")
+    return kept
 
 
 @dataclass(frozen=True)
@@ -355,7 +370,8 @@ def stream_window_predictions(call, target: np.ndarray, metric: Metric, windows:
                 y_train = target[window.train_index()] if metric.needs_train else None
                 score = metric(y_true, predictions, y_train)
                 yield (WindowResult(window.id, window.fold, score, w_report.fit_seconds,
-                                    w_report.predict_seconds, window.n_train, window.n_valid), predictions)
+                                    w_report.predict_seconds, window.n_train, window.n_valid,
+                                    dict(w_report.metrics), _kept_logs(w_report.logs)), predictions)
             elif report.final.status == report_service_pb2.TRIAL_STATUS_FAILED:
                 e = report.final.error
                 raise ModelFailure(e.type, e.message, e.traceback, e.window_id)

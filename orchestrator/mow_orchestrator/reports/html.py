@@ -408,6 +408,19 @@ def _failures(report: dict[str, Any]) -> str:
     return f"<ul class='failures'>{items}</ul>"
 
 
+def _model_output(windows: list[dict[str, Any]]) -> str:
+    """The lines the model logged and the numbers it computed itself, per window, folded away."""
+    lines = []
+    for w in windows:
+        lines += [f"{w['id']}: {line}" for line in w.get("logs") or []]
+        if w.get("model_metrics"):
+            lines.append(f"{w['id']}: metrics " + ", ".join(f"{k} = {fmt(v)}" for k, v in w["model_metrics"].items()))
+    if not lines:
+        return ""
+    return (f"<details><summary>model output ({len(lines)} lines)</summary>"
+            f"<pre class='log'>{_e(chr(10).join(lines))}</pre></details>")
+
+
 def _trials(report: dict[str, Any]) -> str:
     if report["status"] == "no_study":
         return ""
@@ -417,7 +430,7 @@ def _trials(report: dict[str, Any]) -> str:
     params = list(dict.fromkeys(p for t in trials for p in t["params"]))
     n_windows = max((len(t["windows"]) for t in trials), default=0)
     headers = ["#", "state", report.get("metric") or "value", *params, "window scores", "duration s", "bytes sent",
-               "failure or pruning"]
+               "failure, pruning, model output"]
     best = (report.get("best") or {}).get("number")
     rows, highlight = [], set()
     for i, t in enumerate(trials):
@@ -435,7 +448,7 @@ def _trials(report: dict[str, Any]) -> str:
              if len(scores) < n_windows else ""), len(scores)),
             (fmt(t["duration_s"], 3), t["duration_s"] if t["duration_s"] is not None else ""),
             (fmt_bytes(t["bytes_sent"]), t["bytes_sent"]),
-            _e(note),
+            (_e(note) + _model_output(t["windows"]), note),
         ])
     table = _table(headers, rows, cls="sortable", numeric={0, 2, *range(3, 3 + len(params)), 4 + len(params),
                                                              5 + len(params)}, highlight=highlight)
