@@ -18,9 +18,18 @@ app = typer.Typer(help="Fetch, verify and inspect the dataset of a study config.
 _err = Console(stderr=True)
 
 
-def _fail(message: str) -> typer.Exit:
+def _fail(message: str, config: Path | None = None) -> typer.Exit:
+    """Print ``error: [config: ]message``; the exit (code 2) to raise."""
+    if config is not None and not message.startswith(str(config)):
+        message = f"{config}: {message}"
     _err.print(f"[red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
+
+
+def _output() -> Console:
+    """Standard output: the terminal's width, or wide enough for every column when piped."""
+    console = Console(soft_wrap=True)
+    return console if console.is_terminal else Console(soft_wrap=True, width=200)
 
 
 @app.command("fetch")
@@ -32,7 +41,7 @@ def fetch(config: Annotated[Path, typer.Argument(help="Study config (TOML).", sh
         cfg = load_config(config)
         path = resolve_source(cfg.data)
     except UserError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(str(exc), config) from None
     Console(soft_wrap=True).print(
         f"{path}\nsha256 {sha256_of(path)}  {path.stat().st_size} bytes"
         + ("  (verified)" if cfg.data.sha256 else "  (no data.sha256 to verify against)"),
@@ -62,7 +71,7 @@ def show(
         plan = plan_for(split, cfg.windows, cfg.folds)
         windows = plan.windows(trial_train(int(train) if train and train.strip().isdigit() else train) if train else None)
     except UserError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(str(exc), config) from None
     axis = split.full_axis()
 
     def full_time(row: int) -> str:
@@ -75,7 +84,7 @@ def show(
     def when(row: int) -> str:  # dates only for daily data
         return full_time(row).removesuffix("T00:00:00") if daily else full_time(row)
 
-    out = Console(soft_wrap=True)
+    out = _output()
     out.print(f"development rows [0, {split.n_dev}) {when(0)} .. {when(split.n_dev - 1)}; "
               f"held out [{split.n_dev}, {split.full.num_rows}) {when(split.n_dev)} .. {when(split.full.num_rows - 1)}; "
               f"{len(windows)} windows in {len(plan.folds)} fold(s)", highlight=False)

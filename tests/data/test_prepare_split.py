@@ -46,6 +46,10 @@ def test_missing_policies_name_column_and_rows():
     bad_target = pa.table({"x": [1.0, 2.0], "y": [1.0, None]})
     with pytest.raises(DataError, match="data.target: column 'y' has 1 empty"):
         prepare(bad_target, _data(missing="ffill"), numeric_target=True)
+    both = pa.table({"x": [float("nan"), 2.0, 3.0], "y": [1.0, 2.0, None]})  # ffill fills x; y is the problem
+    with pytest.raises(DataError, match=r"data.target: column 'y' has 1 empty, NaN or infinite values, first in rows 2 "
+                                        r".*\(ffill fills inputs, not the target\)"):
+        prepare(both, _data(missing="ffill"), numeric_target=True)
 
 
 def test_time_zones():
@@ -145,6 +149,8 @@ def test_holdout_by_rows_cutoff_and_fraction_keep_ties_together():
     assert split_holdout(p, HoldoutSection(fraction=0.26)).n_dev == 45  # 5 of 20 steps
     with pytest.raises(DataError, match="holdout.rows: 20 of 20 time steps leaves no development rows"):
         split_holdout(p, HoldoutSection(rows=20))
+    with pytest.raises(DataError, match=r"holdout.cutoff: 2030-01-01 is after the last row \(1970-01-20T00:00:00\), which holds out nothing"):
+        split_holdout(p, HoldoutSection(cutoff="2030-01-01"))
     with pytest.raises(ConfigError, match="holdout.cutoff: 'soon' is not an ISO 8601 time"):
         split_holdout(p, HoldoutSection(cutoff="soon"))
     with pytest.raises(ValueError, match="give only one of fraction, rows or cutoff"):

@@ -328,10 +328,13 @@ def _apply_missing_policy(table: pa.Table, data: DataSection, inputs: list[str],
     if not any(mask.any() for mask in bad.values()):
         return table
     if data.missing == "error" or (data.missing == "ffill" and bad[data.target].any()):
-        name = next(n for n, m in bad.items() if m.any())
+        # ffill fills inputs, never the target: then the target is what to name
+        name = data.target if data.missing == "ffill" else next(n for n, m in bad.items() if m.any())
         field = "data.target" if name == data.target else "data.features"
         rows = ", ".join(str(r) for r in np.flatnonzero(bad[name])[:5])
-        fix = "fill or drop them, or set data.missing = 'drop'" + ("" if name == data.target else " or 'ffill'")
+        fix = ("fill or drop them, or set data.missing = 'drop'"
+               + ("" if name == data.target else " or 'ffill'")
+               + (" (ffill fills inputs, not the target)" if data.missing == "ffill" else ""))
         raise DataError(f"{field}: column {name!r} has {int(bad[name].sum())} empty, NaN or infinite values, "
                         f"first in rows {rows} (row numbers count from 0, after sorting by time); {fix}")
     if data.missing == "drop":

@@ -74,6 +74,10 @@ def split_holdout(prepared: PreparedTable, holdout: HoldoutSection) -> Split:
             if step == 0:
                 raise DataError(f"holdout.cutoff: {holdout.cutoff} is at or before the first row "
                                 f"({axis.format(axis.time(0))}), which leaves no development rows")
+            if step >= axis.n_steps:
+                raise DataError(f"holdout.cutoff: {holdout.cutoff} is after the last row "
+                                f"({axis.format(axis.time(axis.n_steps - 1))}), which holds out nothing; "
+                                "choose an earlier cutoff (or holdout.fraction = 0 for no holdout)")
             return Split(prepared, axis.row(step))
         if holdout.rows is not None:
             if holdout.rows >= axis.n_steps:
