@@ -100,7 +100,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"{READY_PREFIX}{running.address}", flush=True)
     serve_forever(running, parent_pid=parent_pid, owner_lock_fd=_open_owner_lock(), requested=requested)
-    return 0
+    # Stopped, and running calls had their grace period. A fit that ignores cancellation may still
+    # hold a worker thread; waiting for it at interpreter exit would only delay the launcher.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -59,6 +59,9 @@ class ModelClient:
 
     def __init__(self, address: str, *, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
         self.address = address
+        self.chunk_bytes = DATASET_CHUNK_BYTES
+        """Data bytes per PutDataset message; :meth:`describe` lowers it to fit the server's limit."""
+        self._described = False
         self.channel = grpc.insecure_channel(address, options=[*grpc_options(max_message_bytes), *_RECONNECT])
         self.folds = fold_service_pb2_grpc.FoldServiceStub(self.channel)
         self._put_dataset = self.channel.stream_unary(  # PutDataset with the one-copy chunk encoder
@@ -97,6 +100,9 @@ class ModelClient:
             raise ModelStartError(
                 f"model server at {self.address} speaks {reply.protocol_version!r}, this orchestrator {PROTOCOL_VERSION!r}"
             )
+        self._described = True
+        if reply.max_message_bytes:  # a server with a smaller limit gets smaller chunks
+            self.chunk_bytes = max(CHUNK_MARGIN_BYTES, min(DATASET_CHUNK_BYTES, reply.max_message_bytes - CHUNK_MARGIN_BYTES))
         return reply
 
     def ensure_dataset(self, dataset: EncodedDataset) -> int:
@@ -104,7 +110,9 @@ class ModelClient:
         held = self._call(self.folds.HasDataset, fold_service_pb2.HasDatasetRequest(fingerprint=dataset.fingerprint))
         if held.present:
             return 0
-        self._call(self._put_dataset, _chunks(dataset))
+        if not self._described:
+            self.describe()  # the server's message limit sets the chunk size
+        self._call(self._put_dataset, _chunks(dataset, self.chunk_bytes))
         return dataset.ipc.size
 
     def train(self, request: report_service_pb2.TrainRequest) -> "grpc.CallIterator":
@@ -128,14 +136,18 @@ class ModelClient:
 _DATA_TAG = b"\x1a"
 
 
-def _chunks(dataset: EncodedDataset) -> Iterator[tuple[bytes, memoryview]]:
+#: Bytes of a message left for everything but the data (fingerprint, size, field tags).
+CHUNK_MARGIN_BYTES = 4096
+
+
+def _chunks(dataset: EncodedDataset, chunk_bytes: int = DATASET_CHUNK_BYTES) -> Iterator[tuple[bytes, memoryview]]:
     """The upload as ``(header, part)`` pairs: the first header carries fingerprint and size."""
     view = memoryview(dataset.ipc)
     total = len(view)
-    for offset in range(0, total, DATASET_CHUNK_BYTES):
+    for offset in range(0, total, chunk_bytes):
         header = b"" if offset else fold_service_pb2.DatasetChunk(
             fingerprint=dataset.fingerprint, total_bytes=total).SerializeToString()
-        yield header, view[offset : offset + DATASET_CHUNK_BYTES]
+        yield header, view[offset : offset + chunk_bytes]
 
 
 def _encode_chunk(chunk: tuple[bytes, memoryview]) -> bytes:

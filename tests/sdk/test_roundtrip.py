@@ -7,6 +7,7 @@ import time
 
 import grpc
 import numpy as np
+import pyarrow as pa
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
@@ -200,6 +201,16 @@ def test_upload_over_the_server_budget_is_refused(make_server, numeric_table):
 
     with pytest.raises(ModelServerError, match="RESOURCE_EXHAUSTED"):
         c.ensure_dataset(EncodedDataset.from_table(numeric_table))
+    c.close()
+
+
+def test_uploads_fit_a_server_with_a_smaller_message_limit(make_server):
+    server = make_server(zoo_models.MeanModel, max_message_bytes=256 * 1024)
+    c = ModelClient(server.address)
+    x = np.arange(200_000, dtype=np.float64)  # 3.2 MB of IPC: larger than one message there
+    dataset = EncodedDataset.from_table(pa.table({"x": x, "y": x}))
+    assert c.ensure_dataset(dataset) == dataset.ipc.size and c.ensure_dataset(dataset) == 0  # asks the limit first
+    assert c.chunk_bytes < 256 * 1024 == c.describe().max_message_bytes
     c.close()
 
 
