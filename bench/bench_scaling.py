@@ -87,7 +87,8 @@ def main() -> None:
     run.add(Figure("speed-up from a 2nd worker, MOW vs 2 plain processes running the same fits", mow_speedup,
                    plain_speedup, "x", "2 plain processes (what the machine gives now)",
                    notes="the same BurnModel fits, without Optuna or MOW, in a 2-process pool, measured in the "
-                         "same alternating rounds: the ceiling that the current load on the machine allows"))
+                         "same alternating rounds: what the machine's current load allows two processes; a noisy "
+                         "reference on a shared machine (either figure can land above the other by chance)"))
     run.add(Figure("trials/s, in-process Optuna loop, n_jobs=2 threads vs 1", 1 / threads["2"], 1 / threads["1"],
                    "trials/s", "in-process loop, 1 thread",
                    notes="what the plain loop gets from Optuna's threads for a model that holds the GIL"))

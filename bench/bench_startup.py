@@ -63,7 +63,7 @@ def main() -> None:
         finally:
             process.stop_all()
         t_bare = bare_python(repeat)
-        run.add(Figure("start to SERVING, process backend", t_process, t_bare, "s",
+        run.add(Figure("start to SERVING, process backend (no-op model)", t_process, t_bare, "s",
                        "bare python with the server's imports", target="< 1.0 s",
                        passed=t_process < 1.0 if not args.quick else None,
                        notes=f"no-op model; median of {repeat} starts after a warm one"))
@@ -74,7 +74,7 @@ def main() -> None:
             finally:
                 docker.stop_all()
             t_bare_docker = bare_container(repeat)
-            run.add(Figure("start to SERVING, docker (warm image)", t_docker, t_bare_docker, "s",
+            run.add(Figure("start to SERVING, docker, warm image (no-op model)", t_docker, t_bare_docker, "s",
                            "docker run of the same image, imports only", target="< 3 s",
                            passed=t_docker < 3.0 if not args.quick else None,
                            notes="hardened container, unix socket, no network"))

@@ -77,8 +77,8 @@ def main() -> None:
 
     t_ref, count = measure("scikit-learn TimeSeriesSplit (index arrays)", sklearn)
     assert count == k
-    print(f"ratio TimeSeriesSplit / MOW: row counts {t_ref / t_rows:,.0f}x, with time column {t_ref / t_times:,.1f}x, "
-          f"time spans {t_ref / t_span:,.1f}x")
+    print(f"MOW / TimeSeriesSplit: row counts {t_rows / t_ref:.2f}x, with time column {t_times / t_ref:.2f}x, "
+          f"time spans {t_span / t_ref:.2f}x")
     run = BenchRun("windows", command_line(), args.quick)
     peaks = measure.peaks
     ref_peak = peaks["scikit-learn TimeSeriesSplit (index arrays)"] / 2**20
@@ -90,8 +90,8 @@ def main() -> None:
     run.add(Figure(f"{k:,} windows over {n:,} rows, time spans", t_span, t_ref, "s", "TimeSeriesSplit",
                    target="under 1 s", passed=t_span < 1.0 if full else None))
     run.add(Figure("peak extra memory, row counts", peaks["MOW, row counts, no time column"] / 2**20, ref_peak, "MiB",
-                   "TimeSeriesSplit", target="proportional to windows, not rows",
-                   notes="tracemalloc peak while generating the windows"))
+                   "TimeSeriesSplit", notes="tracemalloc peak while generating the windows: MOW keeps 4 row numbers "
+                   "per window, TimeSeriesSplit index arrays of the rows"))
     print(f"written {run.save()}")
 
 

@@ -73,7 +73,7 @@ def test_model_exception_fails_trials_with_the_reason(tmp_path, marker):
     "kwargs, expected",
     [
         ({"extra": "[backend]\nbogus = 1\n"}, "backend.bogus: unknown key"),
-        ({"target": "no_such_column"}, "data: column 'no_such_column' is not in seattle-weather.csv (columns there: date, "),
+        ({"target": "no_such_column"}, "data.target: column 'no_such_column' is not in seattle-weather.csv (columns there: date, "),
         ({"target": "weather"}, "data.target: column 'weather' is string, not numeric"),
         ({"windows": "train = 5000"}, "windows: one window needs 5030 rows (train 5000 + gap 0 + validation 30) but the development part has 1168"),
         ({"model": "broken_import:Model", "model_path": ZOO},

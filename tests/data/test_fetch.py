@@ -71,7 +71,9 @@ def test_download_verifies_caches_and_works_offline(server, tmp_path):
 
 def test_wrong_sha_and_unreachable_url_are_one_line_errors(server, tmp_path):
     base, _ = server
-    with pytest.raises(DataError, match="data.sha256: the file at .* does not have the expected SHA-256"):
+    actual = hashlib.sha256(CSV).hexdigest()
+    with pytest.raises(DataError, match=f"data.sha256: the file at .* does not have the expected SHA-256 0+ "
+                                        f"\\(it has {actual}\\)"):
         resolve_source(_url_data(f"{base}/data.csv", tmp_path / "c", "0" * 64))
     with pytest.raises(DataError, match="data.url: cannot download .*HTTP 404"):
         resolve_source(_url_data(f"{base}/missing.csv", tmp_path / "c"))

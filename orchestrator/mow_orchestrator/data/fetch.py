@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import importlib.resources
 import os
+import re
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -92,8 +93,10 @@ def download(url: str, sha256: str, folder: Path) -> Path:
                                    progressbar=False))
     except ValueError as exc:
         if "hash" in str(exc).lower():
-            raise DataError(f"data.sha256: the file at {url} does not have the expected SHA-256 {sha256}; "
-                            "check data.url and data.sha256") from None
+            got = re.search(r"got ([0-9a-fA-F]{64})", str(exc))  # pooch names the downloaded file's hash
+            raise DataError(f"data.sha256: the file at {url} does not have the expected SHA-256 {sha256}"
+                            + (f" (it has {got.group(1).lower()})" if got else "")
+                            + "; check data.url and data.sha256") from None
         raise DataError(f"data.url: cannot download {url}: {exc}") from None
     except requests.HTTPError as exc:
         raise DataError(f"data.url: cannot download {url}: HTTP {exc.response.status_code}; check the address") from None

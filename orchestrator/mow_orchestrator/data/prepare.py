@@ -68,7 +68,11 @@ def prepare(raw: pa.Table, data: DataSection, *, numeric_target: bool,
     wanted += [c for c in (data.time_column, data.series_column, *carried) if c]
     missing = [c for c in dict.fromkeys(wanted) if c not in table.column_names]
     if missing:
-        raise DataError(f"data: column {missing[0]!r} is not in {_name(data)} (columns there: {', '.join(table.column_names)})")
+        name = missing[0]
+        field = next((f for f, names in (("data.target", [data.target]), ("data.features", data.features),
+                                         ("data.time_column", [data.time_column]), ("data.series_column", [data.series_column]))
+                      if name in names), "data")
+        raise DataError(f"{field}: column {name!r} is not in {_name(data)} (columns there: {', '.join(table.column_names)})")
     table = _coerce_types(table, data)
     if data.time_column:
         table = table.set_column(table.column_names.index(data.time_column), data.time_column,
@@ -179,7 +183,8 @@ _TYPES = {"float64": pa.float64(), "int64": pa.int64(), "bool": pa.bool_(), "str
 def _coerce_types(table: pa.Table, data: DataSection) -> pa.Table:
     for name, kind in data.types.items():
         if name not in table.column_names:
-            raise DataError(f"data.types: column {name!r} is not in {_name(data)}")
+            renamed = f" (it is renamed to {data.rename[name]!r}: data.types takes the new names)" if name in data.rename else ""
+            raise DataError(f"data.types: column {name!r} is not in {_name(data)}{renamed}")
         if kind == "timestamp":
             continue  # parsed with the time column rules below
         column = table.column(name)
