@@ -132,7 +132,10 @@ def test_ctrl_c_stops_model_server_and_keeps_completed_trials(tmp_path, marker):
         proc.kill()
     assert proc.returncode == 130
     assert "interrupted; model servers stopped" in err and "Traceback" not in err
+    assert f"`mow-orchestrate report {db.parent}` writes the report of what finished" in err
     assert_no_leftovers(marker)
+    rebuilt = run_cli("report", str(db.parent), marker=marker)
+    assert rebuilt.returncode == 0 and (db.parent / "report.html").is_file()
     study = optuna.load_study(study_name="t", storage=f"sqlite:///{db}")
     assert len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))) >= 1
     failed = study.get_trials(states=(optuna.trial.TrialState.FAIL,))

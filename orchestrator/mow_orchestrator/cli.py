@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import containers_cli, data_cli
-from .config import load_config
+from .config import MowConfig, load_config
 from .errors import ConfigError, DataError, MowError, UserError
 from .interrupt import INTERRUPTED, handle_signals
 from .interrupt import check as check_interrupt
@@ -65,12 +65,26 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _error_exit(exc: Exception, debug: bool, config: Path | None = None) -> typer.Exit:
+def _existing_run_dir(cfg: MowConfig | None) -> Path | None:
+    """The run folder of ``cfg`` when it already holds a study (None before the study opened)."""
+    if cfg is None:
+        return None
+    run_dir = Path(cfg.output.dir) / cfg.study.name
+    return run_dir if (run_dir / "study.db").is_file() or cfg.study.storage else None
+
+
+def _interrupted(run_dir: Path | None = None) -> typer.Exit:
+    """The exit after Ctrl-C/SIGTERM (130/143); ``run_dir``: where ``report`` can write what finished."""
+    hint = f"; `mow-orchestrate report {run_dir}` writes the report of what finished" if run_dir else ""
+    return _fail(f"interrupted; model servers stopped. Completed trials are kept in the study storage{hint}.",
+                 interrupt_exit_code())
+
+
+def _error_exit(exc: Exception, debug: bool, config: Path | None = None, run_dir: Path | None = None) -> typer.Exit:
     """The exit for an error: after Ctrl-C/SIGTERM any error is the interruption's doing (130).
     A config or data error names the ``config`` file it is about."""
     if INTERRUPTED.is_set():
-        return _fail("interrupted; model servers stopped. Completed trials are kept in the study storage.",
-                     interrupt_exit_code())
+        return _interrupted(run_dir)
     if debug:
         raise exc
     message = str(exc)
@@ -95,6 +109,7 @@ def run(
         overrides["study.storage"] = storage
     optuna.logging.set_verbosity(logging.INFO if debug else logging.ERROR)
     handle_signals()
+    cfg: MowConfig | None = None
     try:
         cfg = load_config(config, overrides)
         progress = Progress(
@@ -129,10 +144,9 @@ def run(
             )
         check_interrupt()  # one that a library swallowed
     except MowError as exc:
-        raise _error_exit(exc, debug, config) from None
+        raise _error_exit(exc, debug, config, _existing_run_dir(cfg)) from None
     except KeyboardInterrupt:
-        raise _fail("interrupted; model servers stopped. Completed trials are kept in the study storage.",
-                    interrupt_exit_code()) from None
+        raise _interrupted(_existing_run_dir(cfg)) from None
     print_summary(result.report, Console())
     _print_paths(result.paths, result.storage)
     if result.stopped:
@@ -166,8 +180,7 @@ def worker(
     except MowError as exc:
         raise _error_exit(exc, debug, config) from None
     except KeyboardInterrupt:
-        raise _fail("interrupted; model servers stopped. Completed trials are kept in the study storage.",
-                    interrupt_exit_code()) from None
+        raise _interrupted() from None
     if result.stopped:
         raise _fail(result.stopped, EXIT_NO_TRIAL_COMPLETED)
     console.print(f"worker done: study {result.study_name!r} in {result.storage.split('@')[-1]}", highlight=False)
