@@ -12,3 +12,10 @@ def test_gain_phrase_says_better_worse_or_the_same():
     assert gain_phrase(None, "defaults") == "vs defaults"
     assert "<span class='bad'>5.0% worse</span>" in gain_phrase(-5.0, "a<b", html=True)
     assert "a&lt;b" in gain_phrase(-5.0, "a<b", html=True)
+
+
+def test_counts_phrase_mentions_running_trials_only_when_there_are_some():
+    from mow_orchestrator.reports.text import counts_phrase
+
+    assert counts_phrase({"complete": 3, "pruned": 1, "fail": 0, "running": 0}) == "3 complete, 1 pruned, 0 failed"
+    assert counts_phrase({"complete": 0, "pruned": 0, "fail": 0, "running": 1}) == "0 complete, 0 pruned, 0 failed, 1 running"

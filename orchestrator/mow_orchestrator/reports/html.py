@@ -187,7 +187,8 @@ def _glance(report: dict[str, Any]) -> str:
     c = report["counts"]
     cards.append(_card("Trials", str(sum(c.values())),
                        f"<span class='good'>{c['complete']} complete</span> · {c['pruned']} pruned · "
-                       f"<span class='{'bad' if c['fail'] else ''}'>{c['fail']} failed</span>"))
+                       f"<span class='{'bad' if c['fail'] else ''}'>{c['fail']} failed</span>"
+                       + (f" · {c['running']} running" if c.get("running") else "")))
     cost = report.get("cost") or {}
     if cost.get("search_wall_s") is not None:
         cards.append(_card("Search time", fmt_seconds(cost["search_wall_s"]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .text import fmt, fmt_bytes, fmt_pct, fmt_seconds, gain_phrase, param_value
+from .text import counts_phrase, fmt, fmt_bytes, fmt_pct, fmt_seconds, gain_phrase, param_value
 
 
 def render_markdown(report: dict[str, Any]) -> str:
@@ -15,7 +15,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"- model: {report.get('model') or 'n/a'} ({report.get('task') or 'task unknown'})",
         f"- metric: {report.get('metric')} ({report['direction']}){' — ' + report['metric_description'] if report.get('metric_description') else ''}",
         f"- rows: {report['rows']['development']} development, {report['rows']['holdout']} held out",
-        f"- trials: {report['counts']['complete']} complete, {report['counts']['pruned']} pruned, {report['counts']['fail']} failed",
+        f"- trials: {counts_phrase(report['counts'])}",
     ]
     cost = report.get("cost") or {}
     if cost.get("search_wall_s") is not None:

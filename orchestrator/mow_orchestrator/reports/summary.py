@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .text import fmt, gain_phrase, param_value
+from .text import counts_phrase, fmt, gain_phrase, param_value
 
 
 def print_summary(report: dict[str, Any], console: Console) -> None:
@@ -21,8 +21,7 @@ def print_summary(report: dict[str, Any], console: Console) -> None:
         return
     counts = report["counts"]
     console.print(
-        f"[bold]{escape(report['study'])}[/]: {counts['complete']} complete, {counts['pruned']} pruned, "
-        f"{counts['fail']} failed — metric {report['metric']} ({report['direction']})"
+        f"[bold]{escape(report['study'])}[/]: {counts_phrase(counts)} — metric {report['metric']} ({report['direction']})"
     )
     best = report["best"]
     if best is None:

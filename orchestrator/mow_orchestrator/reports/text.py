@@ -61,3 +61,9 @@ def gain_phrase(gain_pct: float | None, other: str, *, html: bool = False) -> st
     if html:
         return f"<span class='{'good' if gain_pct >= 0 else 'bad'}'>{abs(gain_pct):.1f}% {word}</span> than {other_text}"
     return text
+
+
+def counts_phrase(counts: dict[str, int]) -> str:
+    """``3 complete, 1 pruned, 0 failed`` (and ``, 1 running`` while trials run or were left running)."""
+    text = f"{counts.get('complete', 0)} complete, {counts.get('pruned', 0)} pruned, {counts.get('fail', 0)} failed"
+    return text + (f", {counts['running']} running" if counts.get("running") else "")
