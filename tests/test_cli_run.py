@@ -119,6 +119,50 @@ def test_what_the_model_logs_and_computes_reaches_the_reports(tmp_path, marker):
     assert f"w000: mean of {windows[0]['n_train']} rows" in (run_dir / "report.html").read_text()
 
 
+def test_panel_data_predictions_name_their_series(tmp_path, marker):
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    days = np.arange(np.datetime64("2024-01-01"), np.datetime64("2024-05-01"))
+    n = len(days)
+    table = pa.table({"day": np.concatenate([days, days]).astype(str), "shop": ["a"] * n + ["b"] * n,
+                      "sales": np.concatenate([np.arange(n) % 7, 10 + np.arange(n) % 5]).astype(float)})
+    pacsv.write_csv(table, tmp_path / "panel.csv")
+    config = tmp_path / "panel.toml"
+    config.write_text(f"""
+[study]
+name = "panel"
+n_trials = 1
+metric = "mae"
+[data]
+path = "{tmp_path / 'panel.csv'}"
+time_column = "day"
+series_column = "shop"
+target = "sales"
+lags = {{ sales = [1, 7] }}
+[windows]
+train = 28
+validation = 7
+max_windows = 3
+[model]
+entrypoint = "zoo_models:MeanModel"
+path = "{ZOO}"
+[output]
+dir = "{tmp_path / 'runs'}"
+""")
+    result = run_cli("run", str(config), marker=marker)
+    assert result.returncode == 0, result.stderr
+    predictions = pq.read_table(tmp_path / "runs" / "panel" / "predictions.parquet")
+    assert predictions.column_names[:6] == ["part", "window", "fold", "row", "time", "series"]
+    for part in ("window", "holdout"):
+        rows = predictions.filter(pa.compute.equal(predictions["part"], part))
+        assert set(rows["series"].to_pylist()) == {"a", "b"}
+        assert rows.num_rows == 2 * len(set(rows["time"].to_pylist()))  # every series at every time
+    assert_no_leftovers(marker)
+
+
 def test_ctrl_c_stops_model_server_and_keeps_completed_trials(tmp_path, marker):
     config = write_config(tmp_path, model="zoo_models:SlowModel", model_path=ZOO, n_trials=50,
                           extra='[model.params]\nseconds = 0.1\n')

@@ -119,7 +119,8 @@ def validate_best(study: optuna.Study, inputs: ValidationInputs, client: ModelCl
             "baselines": {b.name: _score(setup.metric, target, b.predictions, w) for b in baselines},
         })
         parts.append(_prediction_part("window", w.id, w.fold, valid_rows, target, times,
-                                      tuned.predictions.get(w.id), default.predictions.get(w.id), baselines))
+                                      tuned.predictions.get(w.id), default.predictions.get(w.id), baselines,
+                                      _series(split)))
 
     reproduced = [abs(r["score"] - r["trial_score"]) for r in window_rows
                   if r["score"] is not None and r["trial_score"] is not None]
@@ -175,7 +176,8 @@ def _holdout(inputs: ValidationInputs, client: ModelClient, params: dict[str, Va
                                 start=split.n_dev, stop=split.full.num_rows, target_lag=inputs.target_lag, season=season,
                                 probabilities=_wants_probabilities(setup.metric), train_rows=window.train_rows)
     parts.append(_prediction_part("holdout", "holdout", 0, np.arange(split.n_dev, split.full.num_rows), target, times,
-                                  tuned.predictions.get("holdout"), default.predictions.get("holdout"), baselines))
+                                  tuned.predictions.get("holdout"), default.predictions.get("holdout"), baselines,
+                                  _series(split)))
     return {
         "train_rows": None if window.train_rows is not None else [train_start, train_stop],
         "n_train": window.n_train,
@@ -246,6 +248,12 @@ def _times(split: Split) -> np.ndarray | None:
     return split.full.column(column).to_numpy(zero_copy_only=False)
 
 
+def _series(split: Split) -> pa.ChunkedArray | None:
+    """The series column of panel data (each prediction row names its series), else None."""
+    column = split.prepared.series_column
+    return split.full.column(column) if column else None
+
+
 def _iso(times: np.ndarray | None, row: int) -> str | None:
     if times is None:
         return None
@@ -267,7 +275,7 @@ def _rows_entry(w: Window) -> dict[str, Any]:
 
 def _prediction_part(part: str, window_id: str, fold: int, rows: np.ndarray, target: np.ndarray,
                      times: np.ndarray | None, tuned: np.ndarray | None, default: np.ndarray | None,
-                     baselines: list) -> pa.Table:
+                     baselines: list, series: pa.ChunkedArray | None = None) -> pa.Table:
     n = len(rows)
     columns: dict[str, Any] = {
         "part": pa.array([part] * n), "window": pa.array([window_id] * n),
@@ -275,6 +283,8 @@ def _prediction_part(part: str, window_id: str, fold: int, rows: np.ndarray, tar
     }
     if times is not None:
         columns["time"] = pa.array(times[rows])
+    if series is not None:
+        columns["series"] = series.take(pa.array(np.asarray(rows, dtype=np.int64)))
     columns["actual"] = pa.array(target[rows])
     if tuned is not None:
         columns["tuned"] = pa.array(tuned)
