@@ -19,3 +19,10 @@ def test_counts_phrase_mentions_running_trials_only_when_there_are_some():
 
     assert counts_phrase({"complete": 3, "pruned": 1, "fail": 0, "running": 0}) == "3 complete, 1 pruned, 0 failed"
     assert counts_phrase({"complete": 0, "pruned": 0, "fail": 0, "running": 1}) == "0 complete, 0 pruned, 0 failed, 1 running"
+
+
+def test_percentages_that_round_to_zero_have_no_sign():
+    from mow_orchestrator.reports.text import fmt_pct
+
+    assert fmt_pct(-0.001) == "0.0%" and fmt_pct(6.62) == "+6.6%" and fmt_pct(-3.0) == "-3.0%"
+    assert fmt_pct(12.34, signed=False) == "12.3%" and fmt_pct(None) == "n/a"

@@ -18,6 +18,8 @@ def fmt(x: float | None, digits: int = 4) -> str:
 def fmt_pct(x: float | None, *, signed: bool = True) -> str:
     if x is None:
         return "n/a"
+    if abs(x) < 0.05:  # rounds to zero: no "-0.0%"
+        return "0.0%"
     return f"{x:+.1f}%" if signed else f"{x:.1f}%"
 
 
