@@ -116,6 +116,12 @@ def test_start_that_leaves_no_train_is_rejected():
         plan_windows(TimeAxis.from_ticks(np.arange(0, 100) * 10, "s"), spec)
 
 
+def test_start_after_the_last_row_is_named_as_such():
+    spec = WindowSpec("sliding", 5, 3, 3, start=5000)
+    with pytest.raises(DataError, match=r"windows.start: .* is after the last development row .*; move windows.start earlier"):
+        plan_windows(TimeAxis.from_ticks(np.arange(0, 100) * 10, "s"), spec)
+
+
 def test_calendar_folds_and_windows_know_their_fold():
     days = np.array([int(dt.datetime(2012, 1, 1, tzinfo=dt.timezone.utc).timestamp()) + 86400 * d
                      for d in range(365 * 3 + 1)], dtype=np.int64)

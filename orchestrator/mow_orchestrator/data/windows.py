@@ -344,6 +344,9 @@ def _region_slots(axis: TimeAxis, spec: WindowSpec, lo: int, hi: int, fold: int)
         return vs + val, vs + val <= hi
 
     if spec.anchor == "start":
+        if spec.start is not None and start_step >= hi == axis.n_steps:  # after the end, not just this fold's
+            raise DataError(f"windows.start: {axis.format(spec.start)} is after the last development row "
+                            f"({axis.format(axis.time(hi - 1))}); move windows.start earlier")
         if spec.start is not None and start_step < v_min:
             raise DataError(
                 f"windows.start: a validation window starting at {axis.format(axis.time(start_step))} leaves less than "
