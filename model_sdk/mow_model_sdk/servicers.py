@@ -148,6 +148,9 @@ class ReportServicer(report_service_pb2_grpc.ReportServiceServicer):
     def _model(self, name: str, context) -> type[Model]:
         if not name and len(self.models) == 1:
             return next(iter(self.models.values()))
+        if not name:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                          f"this server serves several models ({', '.join(sorted(self.models))}): name one in TrainRequest.model")
         if name not in self.models:
             context.abort(
                 grpc.StatusCode.NOT_FOUND, f"model {name!r} is not served here; served: {sorted(self.models)}"

@@ -182,6 +182,9 @@ def test_protocol_errors_use_status_codes(client, numeric_table):
         list(client.train(_request(dataset.fingerprint, window, model="NoSuchModel")))
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
     with pytest.raises(grpc.RpcError) as info:
+        list(client.train(_request(dataset.fingerprint, window, model="")))  # several served: which one?
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "name one in TrainRequest.model" in info.value.details()
+    with pytest.raises(grpc.RpcError) as info:
         list(client.train(_request(dataset.fingerprint, window, model="MeanModel", features=("nope",))))
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     with pytest.raises(grpc.RpcError) as info:
