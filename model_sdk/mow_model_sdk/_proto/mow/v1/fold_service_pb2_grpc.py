@@ -74,7 +74,8 @@ class FoldServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def PutDataset(self, request_iterator, context):
-        """Upload a dataset as one Arrow IPC stream cut into chunks of 1-4 MiB.
+        """Upload a dataset as one Arrow IPC stream cut into chunks of 1-4 MiB
+        (smaller when DescribeResponse.max_message_bytes is lower).
         The first chunk carries the fingerprint and the total byte count; the
         server rejects a size over its limit (RESOURCE_EXHAUSTED) and an upload
         whose bytes do not add up to total_bytes (INVALID_ARGUMENT). An upload
