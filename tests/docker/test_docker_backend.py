@@ -98,6 +98,7 @@ def test_containers_are_hardened(tmp_path, docker_engine, zoo_image):
         assert host["CapDrop"] == ["ALL"] and "no-new-privileges" in host["SecurityOpt"]
         assert host["NetworkMode"] == "none"
         assert host["Memory"] == 256 * 1024**2 and host["NanoCpus"] == 500_000_000 and host["PidsLimit"] == 64
+        assert host["LogConfig"] == {"Type": "json-file", "Config": {"max-size": str(50 * 1024**2), "max-file": "1"}}
         assert container.labels["mow.study"] == "s" and container.labels["mow.worker"] == "0"
         exec_id = container.exec_run(["/opt/venv/bin/python", "-c", "open('/app/x', 'w')"])
         assert exec_id.exit_code != 0 and b"Read-only file system" in exec_id.output

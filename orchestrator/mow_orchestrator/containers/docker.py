@@ -29,7 +29,7 @@ from ..client import ModelClient
 from ..config import DockerSection
 from ..errors import ModelStartError
 from ._base import Backend, RunningModel
-from .process import thread_limits
+from .process import MAX_LOG_BYTES, thread_limits
 
 LABEL = "mow"
 SOCKET_DIR_IN_CONTAINER = "/run/mow"
@@ -198,6 +198,8 @@ class DockerBackend(Backend):
             labels={LABEL: "1", f"{LABEL}.run": self.run_id, f"{LABEL}.study": self.study, f"{LABEL}.worker": str(worker),
                     OWNER_LABEL: f"{socket.gethostname()}:{os.getpid()}"},
             environment={"PYTHONUNBUFFERED": "1", **thread_limits(math.ceil(s.cpus))},
+            # a model that prints without end must not fill the engine's disk
+            log_config={"type": "json-file", "config": {"max-size": str(MAX_LOG_BYTES), "max-file": "1"}},
         )
         if s.transport == "unix":
             listen = f"unix:{SOCKET_DIR_IN_CONTAINER}/model.sock"

@@ -46,6 +46,7 @@ class ProcessBackend(Backend):
         self.start_timeout_s = start_timeout_s
         self._socket_dir = Path(tempfile.mkdtemp(prefix="mow-"))  # short path: unix sockets allow ~107 bytes
         self._children: dict[int, subprocess.Popen] = {}
+        self._log_copiers: dict[int, threading.Thread] = {}  # child pid -> thread copying its output to the log
         self._lock = threading.Lock()
 
     def start(self, worker: int) -> RunningModel:
@@ -65,20 +66,23 @@ class ProcessBackend(Backend):
             sys.executable, "-m", "mow_model_sdk", "serve", *self.entrypoints,
             "--listen", f"unix:{socket}", "--exit-with-parent",
         ]
-        with open(log_path, "ab") as log:
-            child = subprocess.Popen(
-                command, cwd=self.model_path, env=env, stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
+        child = subprocess.Popen(
+            command, cwd=self.model_path, env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        copier = threading.Thread(target=copy_capped, args=(child.stdout, log_path, MAX_LOG_BYTES),
+                                  name=f"log-worker{worker}", daemon=True)
+        copier.start()
         with self._lock:
             self._children[worker] = child
+            self._log_copiers[child.pid] = copier
         client = ModelClient(f"unix:{socket}")
         model = RunningModel(worker, client, f"process {child.pid}", str(log_path))
         try:
             client.wait_serving(self.start_timeout_s, alive=lambda: child.poll() is None)
         except ModelStartError as exc:
             self.stop(model)
-            reason = _last_line(log_path) or str(exc)
+            reason = self._last_log_line(child, log_path) or str(exc)
             raise ModelStartError(
                 f"model server {self.entrypoint!r} did not start: {reason.removeprefix('mow-model: error: ')} "
                 f"(log: {log_path})"
@@ -92,8 +96,16 @@ class ProcessBackend(Backend):
             return None
         code = child.returncode
         how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
-        last = _last_line(Path(model.log_path)) if model.log_path else ""
+        last = self._last_log_line(child, Path(model.log_path)) if model.log_path else ""
         return f"the model server process {how}" + (f"; last log line: {last}" if last else "")
+
+    def _last_log_line(self, child: subprocess.Popen, path: Path) -> str:
+        """The last line the (exited) ``child`` wrote, once its output is copied to ``path``."""
+        with self._lock:
+            copier = self._log_copiers.get(child.pid)
+        if copier is not None:
+            copier.join(2.0)
+        return _last_line(path)
 
     def stop(self, model: RunningModel) -> None:
         model.client.close()
@@ -109,6 +121,26 @@ class ProcessBackend(Backend):
         for child in children:
             _terminate(child)
         shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+
+#: Bytes of a server's output kept in its log file per start (a model that prints without end
+#: must not fill the disk); the rest is counted and dropped.
+MAX_LOG_BYTES = 50 * 1024 * 1024
+
+
+def copy_capped(stream, path: Path, limit: int) -> None:
+    """Append ``stream`` to ``path`` until ``limit`` bytes, then drop (and count) the rest.
+    Reading on keeps the child from blocking on a full pipe."""
+    written = dropped = 0
+    with stream, open(path, "ab", buffering=0) as log:
+        for chunk in iter(lambda: stream.read1(65536), b""):
+            keep = chunk[: max(0, limit - written)]
+            if keep:
+                log.write(keep)
+                written += len(keep)
+            dropped += len(chunk) - len(keep)
+        if dropped:
+            log.write(f"\n[mow: {dropped} more bytes of output dropped: the log keeps {limit} bytes per start]\n".encode())
 
 
 def thread_limits(threads: int) -> dict[str, str]:
