@@ -146,7 +146,7 @@ class DockerBackend(Backend):
 
         stale = [c for c in list_containers() if c.labels.get(f"{LABEL}.study") == self.study and owner_alive(c) is False]
         for container in stale:
-            container.remove(force=True)
+            force_remove(container)
         if stale:
             on_event(f"removed {len(stale)} container(s) of study {self.study!r} left by a run that was killed")
         if self.settings.build is not None:
@@ -312,10 +312,7 @@ class DockerBackend(Backend):
                 log.write(container.logs())
         except (docker.errors.APIError, OSError):
             pass
-        try:
-            container.remove(force=True)
-        except docker.errors.NotFound:
-            pass
+        force_remove(container)
 
 
 def list_containers(run_id: str | None = None) -> list:
@@ -348,6 +345,16 @@ def prune_containers(run_id: str | None = None, *, include_live: bool = False) -
         if not include_live and owner_alive(container) is not False:
             kept += 1
             continue
-        container.remove(force=True)
+        force_remove(container)
         removed += 1
     return removed, kept
+
+
+def force_remove(container) -> None:
+    """Remove ``container`` whatever it is doing; fine if it is gone or already being removed (409)."""
+    import docker
+
+    try:
+        container.remove(force=True)
+    except docker.errors.APIError:
+        pass
