@@ -96,11 +96,17 @@ def test_missing_config_file_exits_2(tmp_path, marker):
     assert result.returncode == 2 and "config file not found" in result.stderr
 
 
-def test_predictions_that_cannot_be_scored_fail_the_trial_with_the_reason(tmp_path, marker):
-    config = write_config(tmp_path, model="zoo_models:NaNModel", model_path=ZOO, n_trials=1)
+@pytest.mark.parametrize("model, expected", [
+    ("NaNModel", "InvalidPredictions: 30 of 30 predictions are NaN or infinite (the first at validation row 0) (window w000)"),
+    ("HugeModel", "InvalidPredictions: rmse of these predictions is inf (values from 1e+308 to 1e+308) (window w000)"),
+])
+def test_predictions_that_cannot_be_scored_fail_the_trial_with_the_reason(tmp_path, marker, model, expected):
+    config = write_config(tmp_path, model=f"zoo_models:{model}", model_path=ZOO, n_trials=1)
     result = run_cli("run", str(config), marker=marker)
     assert result.returncode == 1
-    assert "InvalidPredictions: window w000: 30 of 30 predictions are NaN or infinite" in result.stdout + result.stderr
+    assert expected in result.stdout + result.stderr
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert (run_dir / "report.html").is_file()  # the report says why
     assert_no_leftovers(marker)
 
 

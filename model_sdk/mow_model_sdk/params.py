@@ -29,7 +29,7 @@ class FloatParam:
 
     def __post_init__(self) -> None:
         _check_bounds(self.name, self.low, self.high, self.log, self.default)
-        _check_step(self.name, self.low, self.default, self.log, self.step, continuous=True)
+        _check_step(self.name, self.low, self.high, self.default, self.log, self.step, continuous=True)
 
     def to_proto(self) -> types_pb2.ParamSpec:
         return types_pb2.ParamSpec(
@@ -58,7 +58,7 @@ class IntParam:
 
     def __post_init__(self) -> None:
         _check_bounds(self.name, self.low, self.high, self.log, self.default)
-        _check_step(self.name, self.low, self.default, self.log, self.step, continuous=False)
+        _check_step(self.name, self.low, self.high, self.default, self.log, self.step, continuous=False)
 
     def to_proto(self) -> types_pb2.ParamSpec:
         return types_pb2.ParamSpec(
@@ -132,17 +132,25 @@ def _check_bounds(name: str, low: float, high: float, log: bool, default: float 
         raise ValueError(f"parameter {name!r}: default {default} is outside [{low}, {high}]")
 
 
-def _check_step(name: str, low: float, default: float | None, log: bool, step: float, *, continuous: bool) -> None:
-    """A step is positive (0 only for a continuous float), not combined with a log scale beyond 1,
-    and the default lies on the grid ``low + k * step``."""
+def _check_step(name: str, low: float, high: float, default: float | None, log: bool, step: float, *,
+                continuous: bool) -> None:
+    """An integer parameter has integer bounds and step; a step is a positive number (0 only for a
+    continuous float), not combined with a log scale beyond 1; high and the default lie on the grid
+    ``low + k * step``."""
+    if isinstance(step, bool) or not isinstance(step, (int, float)):
+        raise ValueError(f"parameter {name!r}: step must be a number, got {step!r}")
+    if not continuous and not all(float(v).is_integer() for v in (low, high, step)):
+        raise ValueError(f"parameter {name!r}: an integer parameter needs whole low, high and step, "
+                         f"got low={low}, high={high}, step={step}")
     if step < 0 or (step == 0 and not continuous):
         raise ValueError(f"parameter {name!r}: step must be positive, got {step}")
     if log and step and not (not continuous and step == 1):
         raise ValueError(f"parameter {name!r}: a log scale cannot have a step (got step={step})")
-    if step and default is not None:
-        k = (default - low) / step
-        if abs(k - round(k)) > 1e-9:
-            raise ValueError(f"parameter {name!r}: default {default} is not on the grid {low} + k * {step}")
+    for what, value in (("high", high), ("default", default)):
+        if step and value is not None:
+            k = (value - low) / step
+            if abs(k - round(k)) > 1e-9:
+                raise ValueError(f"parameter {name!r}: {what} {value} is not on the grid {low} + k * {step}")
 
 
 def encode_value(value: Value) -> types_pb2.ParamValue:

@@ -211,19 +211,37 @@ def _run_window(model_cls: type[Model], params, held: HeldDataset, features, tar
         t2 = time.perf_counter()
         report.predictions = predictions_to_ipc(predictions, n_valid)
         report.fit_seconds, report.predict_seconds = t1 - t0, t2 - t1
-        metrics = getattr(model, "metrics_", None)
-        if isinstance(metrics, dict):
-            report.metrics.update({str(k): float(v) for k, v in metrics.items() if np.isscalar(v)})
+        _report_metrics(model, report)
     except Exception as exc:  # model code failed: report it, keep serving
+        message = str(exc)
+        if isinstance(exc, ValueError) and "read-only" in message:
+            message += " (X and y are shared by every window and trial: copy them before writing, e.g. X = X.copy())"
         report.error.CopyFrom(
             types_pb2.ModelError(
-                type=type(exc).__name__, message=str(exc),
+                type=type(exc).__name__, message=message,
                 traceback=traceback.format_exc(), window_id=window.id,
             )
         )
     if model is not None:
         report.logs.extend(getattr(model, "_log_lines", ()))  # absent when __init__ skipped super().__init__
     return report
+
+
+def _report_metrics(model: Model, report: report_service_pb2.WindowReport) -> None:
+    """Copy the numbers in ``model.metrics_`` into the report; anything else becomes a log line."""
+    metrics = getattr(model, "metrics_", None)
+    if metrics is None:
+        return
+    if not isinstance(metrics, dict):
+        report.logs.append(f"metrics_ is a {type(metrics).__name__}, not a dict of numbers: not reported")
+        return
+    for key, value in metrics.items():
+        try:
+            if isinstance(value, (str, bytes)):
+                raise TypeError
+            report.metrics[str(key)] = float(value)
+        except (TypeError, ValueError):
+            report.logs.append(f"metrics_[{key!r}] = {value!r:.80} is not a number: not reported")
 
 
 def read_only(array: np.ndarray) -> np.ndarray:

@@ -28,9 +28,10 @@ class Metric:
     probabilities: bool = False
     """True when predictions are P(class 1) in [0, 1] (``log_loss``, ``roc_auc``)."""
 
-    def prediction_problem(self, y_true: np.ndarray, y_pred: np.ndarray) -> str | None:
+    def prediction_problem(self, y_true: np.ndarray, y_pred: np.ndarray, labels: np.ndarray | None = None) -> str | None:
         """Why ``y_pred`` cannot be scored against ``y_true`` (None: it can): values that are
-        not numbers where numbers are needed, NaN or infinity, probabilities outside [0, 1]."""
+        not numbers where numbers are needed, NaN or infinity, probabilities outside [0, 1], and
+        for label metrics, values that are none of the target's ``labels``."""
         y_pred = np.asarray(y_pred)
         numeric_pred = y_pred.dtype.kind in "biuf"
         numeric_true = np.asarray(y_true).dtype.kind in "biuf"
@@ -46,6 +47,13 @@ class Metric:
                         f"{y_pred.min():.4g} to {y_pred.max():.4g}")
         elif numeric_pred:
             return f"predictions are numbers, but the target's labels are {_kind(np.asarray(y_true))}"
+        if labels is not None and not self.numeric_target and not self.probabilities:
+            unknown = y_pred[~np.isin(y_pred, labels)]
+            if unknown.size:
+                example = unknown[0].item() if isinstance(unknown[0], np.generic) else unknown[0]
+                return (f"{unknown.size} of {y_pred.size} predictions are not labels of the target (e.g. {example!r}; "
+                        f"labels: {', '.join(map(str, labels[:5]))}{', ...' if len(labels) > 5 else ''}); "
+                        f"{self.name} compares labels (for P(class 1) use log_loss or roc_auc)")
         return None
 
     def __call__(self, y_true: np.ndarray, y_pred: np.ndarray, y_train: np.ndarray | None = None) -> float:

@@ -38,3 +38,12 @@ def test_unscorable_predictions_are_named(metric, y_true, y_pred, expected):
 )
 def test_scorable_predictions_pass(metric, y_true, y_pred):
     assert METRICS[metric].prediction_problem(np.asarray(y_true), np.asarray(y_pred)) is None
+
+
+def test_label_metrics_want_labels_of_the_target():
+    accuracy = METRICS["accuracy"]
+    problem = accuracy.prediction_problem(np.array([0, 1]), np.array([0.3, 0.7]), labels=np.array([0, 1]))
+    assert "2 of 2 predictions are not labels of the target (e.g. 0.3" in problem and "use log_loss or roc_auc" in problem
+    assert accuracy.prediction_problem(np.array(["a", "b"], dtype=object), np.array(["a", "hail"], dtype=object),
+                                       labels=np.array(["a", "b"], dtype=object)).startswith("1 of 2 predictions")
+    assert accuracy.prediction_problem(np.array([0, 1]), np.array([1, 1]), labels=np.array([0, 1])) is None

@@ -23,7 +23,7 @@ def _windows(kind: str):
 @pytest.fixture
 def served(make_server):
     server = make_server(zoo_models.InPlaceModel, zoo_models.NoSuperInitModel, zoo_models.KeyErrorInitModel,
-                         zoo_models.MeanModel)
+                         zoo_models.MeanModel, zoo_models.BadMetricsModel)
     client = ModelClient(server.address)
     client.wait_serving(5)
     n = 200
@@ -47,7 +47,7 @@ def test_x_is_read_only_however_it_was_made(served, features, kind):
     client, dataset = served
     reports = _train(client, dataset, "InPlaceModel", features, _windows(kind))
     error = reports[0].window.error
-    assert error.type == "ValueError" and "read-only" in error.message
+    assert error.type == "ValueError" and "read-only" in error.message and "X = X.copy()" in error.message
     assert reports[-1].final.status == report_service_pb2.TRIAL_STATUS_FAILED
 
 
@@ -61,3 +61,11 @@ def test_broken_init_comes_back_as_a_model_error(served):
     assert reports[-1].final.status == report_service_pb2.TRIAL_STATUS_FAILED
     assert _train(client, dataset, "MeanModel", ("x",), _windows("range"))[-1].final.status == \
         report_service_pb2.TRIAL_STATUS_COMPLETED  # still serving
+
+
+def test_metrics_that_are_not_numbers_become_log_lines(served):
+    client, dataset = served
+    reports = _train(client, dataset, "BadMetricsModel", ("x",), _windows("range"))
+    assert reports[-1].final.status == report_service_pb2.TRIAL_STATUS_COMPLETED
+    assert dict(reports[0].window.metrics) == {"n": 50.0}
+    assert any("metrics_['note']" in line and "not a number" in line for line in reports[0].window.logs)

@@ -176,3 +176,23 @@ class NaNModel(Model):
 
     def predict(self, X):
         return np.full(len(X), np.nan)
+
+
+class BadMetricsModel(Model):
+    """Reports a number and a text in metrics_."""
+
+    def fit(self, X, y):
+        self.metrics_ = {"n": len(y), "note": "text"}
+
+    def predict(self, X):
+        return np.zeros(len(X))
+
+
+class HugeModel(Model):
+    """Finite predictions too large to score (their squares overflow)."""
+
+    def fit(self, X, y):
+        pass
+
+    def predict(self, X):
+        return np.full(len(X), 1e308)

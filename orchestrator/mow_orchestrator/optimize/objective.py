@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 import socket
 import time
@@ -343,6 +344,21 @@ def stream_window_results(call, target: np.ndarray, metric: Metric, windows: lis
         yield result
 
 
+_LABELS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _labels(target: np.ndarray, metric: Metric) -> np.ndarray | None:
+    """The class labels of ``target`` for a label metric (accuracy, f1, ...), found once per target array."""
+    if metric.numeric_target or metric.probabilities:
+        return None
+    key = (id(target), len(target))
+    if key not in _LABELS:
+        if len(_LABELS) >= 4:
+            _LABELS.clear()
+        _LABELS[key] = np.unique(target)
+    return _LABELS[key]
+
+
 def stream_window_predictions(call, target: np.ndarray, metric: Metric, windows: list[Window],
                               transform: TargetTransform | None = None):
     """Like :func:`stream_window_results`, yielding ``(WindowResult, predictions)`` pairs.
@@ -364,11 +380,16 @@ def stream_window_predictions(call, target: np.ndarray, metric: Metric, windows:
                 if transform is not None:
                     predictions = transform.inverse(predictions, window.valid_index())
                 y_true = target[window.valid_index()]
-                problem = metric.prediction_problem(y_true, predictions) if len(predictions) == len(y_true) else None
+                problem = (metric.prediction_problem(y_true, predictions, _labels(target, metric))
+                           if len(predictions) == len(y_true) else None)
                 if problem:  # the model's mistake: a failed trial with the reason, not a silent score
-                    raise ModelFailure("InvalidPredictions", f"window {window.id}: {problem}", "", window.id)
+                    raise ModelFailure("InvalidPredictions", problem, "", window.id)
                 y_train = target[window.train_index()] if metric.needs_train else None
-                score = metric(y_true, predictions, y_train)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    score = metric(y_true, predictions, y_train)
+                if not math.isfinite(score):
+                    raise ModelFailure("InvalidPredictions", f"{metric.name} of these predictions is {score} (values "
+                                       f"from {np.min(predictions):.4g} to {np.max(predictions):.4g})", "", window.id)
                 yield (WindowResult(window.id, window.fold, score, w_report.fit_seconds,
                                     w_report.predict_seconds, window.n_train, window.n_valid,
                                     dict(w_report.metrics), _kept_logs(w_report.logs)), predictions)

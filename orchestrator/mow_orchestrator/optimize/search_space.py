@@ -64,8 +64,11 @@ def model_space(spec: types_pb2.ModelSpec, overrides: dict[str, Any]) -> list[Di
                     f"{where}: {spec.name} declares no parameter {name!r} (declared: {', '.join(dims) or 'none'}); "
                     "fix the name, or add a new parameter with a range { low, high } or { choices = [...] }"
                 )
-            dims[name] = Dimension(name, "fixed", value=override)
+            dims[name] = _fixed(dims[name], override, where, spec.name)
         elif override.choices is not None:
+            if name in dims and dims[name].kind in ("float", "int"):
+                for choice in override.choices:  # each choice must fit the declared type
+                    _fixed(dims[name], choice, where, spec.name)
             dims[name] = Dimension(name, "categorical", choices=tuple(override.choices))
         elif name in dims and dims[name].kind in ("float", "int"):
             dims[name] = _narrowed(dims[name], override, where)
@@ -158,10 +161,26 @@ def _narrowed(dim: Dimension, o: ParamOverride, where: str) -> Dimension:
     low = dim.low if o.low is None else o.low
     high = dim.high if o.high is None else o.high
     log = dim.log if o.log is None else o.log
-    step = dim.step if o.step is None else o.step
+    if o.step is not None and o.step <= 0:
+        raise ConfigError(f"{where}: step must be positive, got {o.step}")
+    if o.step is not None and log and not (dim.kind == "int" and o.step == 1):
+        raise ConfigError(f"{where}: a log-scale parameter cannot have a step (set log = false to use one)")
+    step = None if log else (dim.step if o.step is None else o.step)
     if dim.kind == "int" and not all(float(v).is_integer() for v in (low, high, step or 1)):
         raise ConfigError(f"{where}: this parameter is an integer; low, high and step must be whole numbers")
-    return _checked(Dimension(dim.name, dim.kind, low, high, log, None if log else step), where)
+    return _checked(Dimension(dim.name, dim.kind, low, high, log, step), where)
+
+
+def _fixed(dim: Dimension, value: Any, where: str, model: str) -> Dimension:
+    """A fixed value, checked against the declared kind (a wrong type is a config error, not N failed trials)."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if dim.kind == "float" and not number:
+        raise ConfigError(f"{where}: {value!r} is not a number ({model} declares {dim.name!r} as a float)")
+    if dim.kind == "int" and not (number and float(value).is_integer()):
+        raise ConfigError(f"{where}: {value!r} is not a whole number ({model} declares {dim.name!r} as an integer)")
+    if dim.kind == "categorical" and dim.choices == (False, True) and not isinstance(value, bool):
+        raise ConfigError(f"{where}: {value!r} is not true or false ({model} declares {dim.name!r} as a bool)")
+    return Dimension(dim.name, "fixed", value=int(value) if dim.kind == "int" else value)
 
 
 def _added(name: str, o: ParamOverride, where: str) -> Dimension:
@@ -169,6 +188,8 @@ def _added(name: str, o: ParamOverride, where: str) -> Dimension:
         raise ConfigError(
             f"{where}: the model does not declare {name!r}; give low and high, choices = [...], or a fixed value"
         )
+    if o.step is not None and o.step <= 0:
+        raise ConfigError(f"{where}: step must be positive, got {o.step}")
     is_int = all(isinstance(v, int) and not isinstance(v, bool) for v in (o.low, o.high, o.step or 1))
     kind: Literal["int", "float"] = "int" if is_int else "float"
     return _checked(Dimension(name, kind, o.low, o.high, bool(o.log), o.step), where)

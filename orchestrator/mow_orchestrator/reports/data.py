@@ -246,8 +246,9 @@ def _stability(stored: dict[str, Any] | None, best: FrozenTrial | None, directio
     maximize = direction == "maximize"
     worst = (min if maximize else max)(range(len(rows)), key=lambda i: scores[i])
     top = (max if maximize else min)(range(len(rows)), key=lambda i: scores[i])
-    mean = statistics.fmean(scores)
-    std = statistics.stdev(scores) if len(scores) > 1 else 0.0
+    with np.errstate(invalid="ignore", over="ignore"):  # a non-finite score (older studies) gives NaN, not a crash
+        mean = float(np.mean(scores))
+        std = float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0
     return {
         "source": source,
         "n_windows": len(scores),
