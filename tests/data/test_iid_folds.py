@@ -236,10 +236,12 @@ dir = "{tmp_path / 'runs'}"
     for fold, (_, test) in enumerate(reference):
         at = (col["part"] == "window") & (col["window"] == f"fold{fold}")
         np.testing.assert_array_equal(col["row"][at], test)  # the validation rows MOW scored ...
-        np.testing.assert_array_equal(col["tuned"][at], dev_ids[test])  # ... are the rows the server predicted
+        logged = best["windows"][fold]["logs"][0].removeprefix("rows ").split()
+        np.testing.assert_array_equal(np.array(logged, dtype=np.int64), dev_ids[test])  # ... are the rows it predicted
         np.testing.assert_array_equal(col["actual"][at], labels[dev_ids[test]])
     at = col["part"] == "holdout"
-    np.testing.assert_array_equal(np.sort(col["tuned"][at]), held)  # the final fit predicted every held-out row
+    assert at.sum() == len(held) and (col["tuned"][at] >= 0).all()  # the final fit predicted every held-out row
+    np.testing.assert_array_equal(col["actual"][at], labels[held])  # ... scored against the held-out labels
     assert not set(held.tolist()) & set(dev_ids.tolist())
 
     stored = report["validation"]["windows"]
