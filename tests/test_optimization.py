@@ -15,7 +15,7 @@ from sklearn import metrics as sk
 from mow_orchestrator.metrics import METRICS, aggregate
 
 from cli_support import assert_no_leftovers, run_cli, write_config
-from support import ZOO
+from support import ROOT, ZOO
 
 
 def _report(tmp_path):
@@ -181,17 +181,21 @@ def test_existing_study_with_other_directions_exits_2(tmp_path, marker):
     assert "study 't' already exists" in result.stderr and "['minimize'], not ['maximize']" in result.stderr
 
 
-def test_two_models_in_one_study_with_conditional_parameters(tmp_path, marker):
-    from support import ROOT
-
+def _two_models_config(tmp_path, *, n_trials: int, search: str = "choose"):
+    """The example's two models in one config (a small max_iter range keeps boosting fast)."""
     config = write_config(tmp_path, model="model:RidgeForecaster", model_path=ROOT / "examples" / "seattle_weather",
-                          n_trials=6)
+                          n_trials=n_trials)
     text = config.read_text().replace(
         'entrypoint = "model:RidgeForecaster"',
         'entrypoint = ["model:RidgeForecaster", "model:GradientBoostingForecaster"]\n'
-        'name = ["RidgeForecaster", "GradientBoostingForecaster"]',
+        f'name = ["RidgeForecaster", "GradientBoostingForecaster"]\nsearch = "{search}"',
     )
     config.write_text(text + '\n[model.params]\n"GradientBoostingForecaster.max_iter" = { low = 10, high = 20 }\n')
+    return config
+
+
+def test_two_models_in_one_study_with_conditional_parameters(tmp_path, marker):
+    config = _two_models_config(tmp_path, n_trials=6)
     result = run_cli("run", str(config), marker=marker)
     assert result.returncode == 0, result.stderr
     run_dir, report = _report(tmp_path)
@@ -208,16 +212,7 @@ def test_two_models_in_one_study_with_conditional_parameters(tmp_path, marker):
 
 
 def test_one_study_per_model_and_a_report_that_compares_them(tmp_path, marker):
-    from support import ROOT
-
-    config = write_config(tmp_path, model="model:RidgeForecaster", model_path=ROOT / "examples" / "seattle_weather",
-                          n_trials=3)
-    text = config.read_text().replace(
-        'entrypoint = "model:RidgeForecaster"',
-        'entrypoint = ["model:RidgeForecaster", "model:GradientBoostingForecaster"]\n'
-        'name = ["RidgeForecaster", "GradientBoostingForecaster"]\nsearch = "each"',
-    )
-    config.write_text(text + '\n[model.params]\n"GradientBoostingForecaster.max_iter" = { low = 10, high = 20 }\n')
+    config = _two_models_config(tmp_path, n_trials=3, search="each")
     result = run_cli("run", str(config), marker=marker)
     assert result.returncode == 0, result.stderr
     assert "one study per model" in result.stdout

@@ -19,7 +19,7 @@ from .errors import ConfigError, DataError, MowError, UserError
 from .interrupt import INTERRUPTED, handle_signals
 from .interrupt import check as check_interrupt
 from .interrupt import exit_code as interrupt_exit_code
-from .optimize.study import run_study
+from .optimize.study import run_dir_of, run_study
 from .reports import ReportPaths
 from .reports.rebuild import NoStudyError, rebuild_reports
 from .reports.summary import print_summary
@@ -69,7 +69,7 @@ def _existing_run_dir(cfg: MowConfig | None) -> Path | None:
     """The run folder of ``cfg`` when it already holds a study (None before the study opened)."""
     if cfg is None:
         return None
-    run_dir = Path(cfg.output.dir) / cfg.study.name
+    run_dir = run_dir_of(cfg)
     return run_dir if (run_dir / "study.db").is_file() or cfg.study.storage else None
 
 

@@ -178,13 +178,18 @@ def test_oom_kill_is_the_reason_a_trial_failed(tmp_path, docker_engine, zoo_imag
     assert mow_containers(docker_engine, study="docker-test") == []
 
 
+def _wait_for_a_running_container(docker_engine, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not [c for c in mow_containers(docker_engine, study="docker-test") if c.status == "running"] \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def test_sigkill_of_the_orchestrator_then_prune_leaves_nothing(tmp_path, docker_engine, zoo_image):
     config = write_config(tmp_path, zoo_image, model="SlowModel", n_trials=100, params="seconds = 0.2")
     proc = subprocess.Popen([*CLI, "run", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        while not [c for c in mow_containers(docker_engine, study="docker-test") if c.status == "running"] and time.monotonic() < deadline:
-            time.sleep(0.2)
+        _wait_for_a_running_container(docker_engine)
         time.sleep(1)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
@@ -230,9 +235,7 @@ def test_prune_keeps_the_containers_of_a_live_run(tmp_path, docker_engine, zoo_i
     config = write_config(tmp_path, zoo_image, model="SlowModel", n_trials=100, params="seconds = 0.2")
     proc = subprocess.Popen([*CLI, "run", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        while not [c for c in mow_containers(docker_engine, study="docker-test") if c.status == "running"] and time.monotonic() < deadline:
-            time.sleep(0.2)
+        _wait_for_a_running_container(docker_engine)
         (run_dir,) = (tmp_path / "runs").iterdir()
         pruned = cli("containers", "prune", "--run", run_dir.name)
         assert pruned.returncode == 0 and "removed 0 containers; kept 1 whose orchestrator still runs" in pruned.stdout

@@ -118,6 +118,7 @@ class ProcessBackend(Backend):
         with self._lock:
             children = list(self._children.values())
             self._children.clear()
+            self._log_copiers.clear()
         for child in children:
             _terminate(child)
         shutil.rmtree(self._socket_dir, ignore_errors=True)

@@ -344,19 +344,20 @@ def stream_window_results(call, target: np.ndarray, metric: Metric, windows: lis
         yield result
 
 
-_LABELS: dict[tuple[int, int], np.ndarray] = {}
+#: (target array, its labels) of recent calls: the array is kept so that its id cannot be reused.
+_LABELS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 
 def _labels(target: np.ndarray, metric: Metric) -> np.ndarray | None:
     """The class labels of ``target`` for a label metric (accuracy, f1, ...), found once per target array."""
     if metric.numeric_target or metric.probabilities:
         return None
-    key = (id(target), len(target))
-    if key not in _LABELS:
+    cached = _LABELS.get(id(target))
+    if cached is None or cached[0] is not target:
         if len(_LABELS) >= 4:
             _LABELS.clear()
-        _LABELS[key] = np.unique(target)
-    return _LABELS[key]
+        cached = _LABELS[id(target)] = (target, np.unique(target))
+    return cached[1]
 
 
 def stream_window_predictions(call, target: np.ndarray, metric: Metric, windows: list[Window],

@@ -59,9 +59,14 @@ def load_split(config: MowConfig, metric: Metric) -> Split:
     return split
 
 
-def study_dir(config: MowConfig) -> Path:
+def run_dir_of(config: MowConfig) -> Path:
     """``<output.dir>/<study.name>``: the same folder every time, so a rerun continues the study."""
-    run_dir = config.output.dir / config.study.name
+    return config.output.dir / config.study.name
+
+
+def study_dir(config: MowConfig) -> Path:
+    """:func:`run_dir_of`, created if needed."""
+    run_dir = run_dir_of(config)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
